@@ -1,0 +1,1 @@
+"""The `patron` command and the composition root of the application."""

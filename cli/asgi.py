@@ -1,0 +1,18 @@
+"""The composition root: the core app with the tenants package's routes (and, later, plugins)."""
+
+from __future__ import annotations
+
+import os
+
+from litestar import Litestar
+
+from core.app import create_app as create_core_app
+from core.db import PICCOLO_CONF
+from core.settings import Settings
+
+
+def create_app() -> Litestar:
+    os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
+    from tenants.routes import TENANT_ROUTES
+
+    return create_core_app(Settings.from_env(), route_handlers=TENANT_ROUTES)

@@ -1,0 +1,79 @@
+"""The Litestar application factory.
+
+The core does not know the tenants package, the CLI or any plugin: the composition
+root (`cli.asgi`) hands it the extra route handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from core import db
+from core.auth import CredentialMiddleware, access_guard, tenant_of
+from core.crypto import FieldCipher
+from core.domain import CORE_ROUTES
+from core.errors import EXCEPTION_HANDLERS, problem
+from core.idempotency import IdempotencyMiddleware
+from core.settings import Settings
+
+PUBLIC_PATHS = ["^/health$", "^/schema"]
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+log = logging.getLogger("patron")
+
+
+@get("/health", opt={"exclude_from_auth": True}, include_in_schema=False)
+async def health() -> Any:
+    if await db.ping():
+        return {"status": "ok"}
+    return problem(503, "Database unreachable", "The process cannot reach its database.")
+
+
+def create_app(settings: Settings, route_handlers: Sequence[Any] = (), **config: Any) -> Litestar:
+    cipher = FieldCipher(settings.secret_key)
+
+    def provide_cipher() -> FieldCipher:
+        return cipher
+
+    return Litestar(
+        route_handlers=[health, *CORE_ROUTES, *route_handlers],
+        on_startup=[db.start],
+        on_shutdown=[db.stop],
+        middleware=[
+            DefineMiddleware(
+                CredentialMiddleware,
+                operator_token=settings.operator_token,
+                exclude=PUBLIC_PATHS,
+            ),
+            IdempotencyMiddleware(),
+        ],
+        guards=[access_guard],
+        dependencies={
+            "ctx": Provide(tenant_of, sync_to_thread=False),
+            "cipher": Provide(provide_cipher, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="Patron",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(path="/")],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        state={"settings": settings},
+        debug=False,
+        **config,
+    )

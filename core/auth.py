@@ -1,0 +1,140 @@
+"""Authentication and authorization.
+
+The credential alone decides the tenant: a tenant API key resolves to a `TenantContext`
+(tenant, staff member, role); the operator token is valid only under `/api/v1/platform/`.
+No header, path or body can choose another tenant.
+
+Authorization is declarative: a handler names its weakest admitted role in
+`opt={"min_role": Role.X}` (default: viewer for reads, agent for writes), and one
+app-level guard enforces it together with the read-only state of suspended tenants.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from core import db
+from core.crypto import constant_time_equals, hash_api_key
+from core.errors import Forbidden, TenantReadOnly, Unauthorized
+from core.tenancy.context import Role, TenantContext, TenantStatus
+from core.tenancy.repository import utcnow
+from core.tenancy.tables import ApiKey
+from core.tenancy.users import UserRepository
+
+PLATFORM_PREFIX = "/api/v1/platform/"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+class Operator(msgspec.Struct, frozen=True):
+    """The platform operator: may manage tenants, never act inside one."""
+
+
+OPERATOR = Operator()
+
+_KEY_LOOKUP = """
+SELECT k.id AS key_id, k.tenant_id, k.user_id, k.last_used_at,
+       t.status, t.timezone, t.currency, t.country
+FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+WHERE k.key_hash = {} AND k.revoked_at IS NULL
+"""
+
+
+def _bearer(connection: ASGIConnection) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send `Authorization: Bearer <key>`.")
+    return token.strip()
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+async def resolve_api_key(key: str) -> TenantContext:
+    async with db.transaction():
+        rows = await ApiKey.raw(_KEY_LOOKUP, hash_api_key(key))
+    if not rows:
+        raise Unauthorized("The API key is unknown or revoked.")
+    row = rows[0]
+    tenant_id = _as_uuid(row["tenant_id"])
+    async with db.tenant_transaction(tenant_id):
+        user = await UserRepository(tenant_id).get(_as_uuid(row["user_id"]))
+    if user is None:
+        raise Unauthorized("The API key's user no longer exists.")
+    await _touch(row)
+    return TenantContext(
+        tenant_id=tenant_id,
+        user_id=_as_uuid(row["user_id"]),
+        role=Role.parse(user["role"]),
+        status=TenantStatus(row["status"]),
+        timezone=row["timezone"],
+        currency=row["currency"],
+        country=row["country"],
+    )
+
+
+async def _touch(row: dict[str, Any]) -> None:
+    """Keep `last_used_at` to the minute without a write on every request."""
+    now = utcnow()
+    last = row["last_used_at"]
+    if isinstance(last, str):
+        last = datetime.datetime.fromisoformat(last)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=datetime.UTC)
+    if last is None or now - last > LAST_USED_RESOLUTION:
+        async with db.transaction(write=True):
+            await ApiKey.update({ApiKey.last_used_at: now}).where(
+                ApiKey.id == _as_uuid(row["key_id"])
+            )
+
+
+class CredentialMiddleware(AbstractAuthenticationMiddleware):
+    def __init__(self, app: Any, operator_token: str | None, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.operator_token = operator_token
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = _bearer(connection)
+        if connection.scope["path"].startswith(PLATFORM_PREFIX):
+            if self.operator_token and constant_time_equals(token, self.operator_token):
+                return AuthenticationResult(user=OPERATOR, auth=OPERATOR)
+            raise Unauthorized("Platform endpoints take the operator token.")
+        context = await resolve_api_key(token)
+        return AuthenticationResult(user=context, auth=context)
+
+
+def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Role floor and read-only tenants, for every authenticated tenant route."""
+    user = connection.scope.get("user")
+    if not isinstance(user, TenantContext):
+        return  # public and platform routes are guarded by the middleware
+    method = connection.scope.get("method", "GET")
+    floor = handler.opt.get("min_role") or (Role.viewer if method in SAFE_METHODS else Role.agent)
+    if not user.at_least(floor):
+        raise Forbidden(f"This needs the role {floor.name} or above; you are {user.role.name}.")
+    if (
+        method not in SAFE_METHODS
+        and not user.status.writable
+        and not handler.opt.get("allowed_when_read_only")
+    ):
+        raise TenantReadOnly(
+            f"The tenant is {user.status.value}: its data can be read but not changed."
+        )
+
+
+def tenant_of(request: Request) -> TenantContext:
+    """The caller's tenant context (dependency `ctx` of every tenant route)."""
+    user = request.scope.get("user")
+    if not isinstance(user, TenantContext):
+        raise Unauthorized("This endpoint takes a tenant API key.")
+    return user

@@ -1,0 +1,115 @@
+"""Database engines and tenant-scoped transactions.
+
+Every query against a tenant table runs inside `tenant_transaction`, which on PostgreSQL
+sets `app.tenant_id` with `set_config(..., true)`: transaction-local, so a pooled
+connection never carries one tenant's setting into the next request. Row-level security
+policies (see migrations) compare each row's `tenant_id` with that setting.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlparse
+
+from piccolo.engine import Engine, engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from core.settings import DATA_DIR
+
+PICCOLO_CONF = "core.piccolo_conf"
+
+
+def database_url_from_env() -> str:
+    return os.environ.get("PATRON_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'patron.sqlite'}"
+
+
+def create_engine(url: str) -> Engine:
+    scheme = urlparse(url).scheme
+    if scheme in ("postgres", "postgresql"):
+        return PostgresEngine(config={"dsn": url})
+    if scheme == "sqlite":
+        path = url.removeprefix("sqlite:///") or str(DATA_DIR / "patron.sqlite")
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        # A generous busy timeout: writers queue behind the one immediate transaction.
+        return SQLiteEngine(path=path, timeout=30)
+    raise ValueError(f"PATRON_DATABASE_URL must be postgresql://… or sqlite:///…, got {url!r}")
+
+
+def engine() -> Engine:
+    found = engine_finder()
+    if found is None:  # pragma: no cover - PICCOLO_CONF is set by the CLI and app factory
+        raise RuntimeError("no database engine configured (PICCOLO_CONF)")
+    return found
+
+
+def is_postgres() -> bool:
+    return engine().engine_type == "postgres"
+
+
+async def start() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=2, max_size=20)
+    else:
+        await _configure_sqlite(db)
+
+
+async def stop() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+async def _configure_sqlite(db: SQLiteEngine) -> None:
+    # WAL lets readers proceed while one writer holds the lock.
+    await db.run_ddl("PRAGMA journal_mode=WAL")
+
+
+@asynccontextmanager
+async def transaction(*, write: bool = False) -> AsyncIterator[None]:
+    """A platform-level transaction (tables without tenant rows: tenants, api_keys)."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        kind = TransactionType.immediate if write else TransactionType.deferred
+        async with db.transaction(transaction_type=kind):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+@asynccontextmanager
+async def tenant_transaction(tenant_id: uuid.UUID, *, write: bool = False) -> AsyncIterator[None]:
+    """A transaction in which the tenant's rows, and only those, are visible (PostgreSQL RLS).
+
+    SQLite writes take the lock up front (`BEGIN IMMEDIATE`) so that two concurrent
+    requests queue instead of failing with "database is locked" on lock upgrade.
+    """
+    db = engine()
+    async with transaction(write=write):
+        if isinstance(db, PostgresEngine):
+            current = db.current_transaction.get()
+            await current.connection.execute(
+                "SELECT set_config('app.tenant_id', $1, true)", str(tenant_id)
+            )
+        yield
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a unique-constraint violation on either backend."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    return type(exc).__name__ == "UniqueViolationError"
+
+
+async def ping() -> bool:
+    try:
+        await engine().run_ddl("SELECT 1")
+    except Exception:  # noqa: BLE001 - health reports any failure as "down"
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""Customers: people and organizations a tenant serves."""

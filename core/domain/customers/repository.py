@@ -1,0 +1,64 @@
+"""Customer queries, always within one tenant."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from piccolo.columns.combination import Where
+
+from core.contactinfo import phone_digits
+from core.domain.customers.tables import Consent, Customer, CustomerTag
+from core.tenancy.repository import TenantRepository
+
+MIN_PHONE_DIGITS = 3
+
+
+class CustomerRepository(TenantRepository[Customer]):
+    table = Customer
+
+    async def get_active(self, customer_id: uuid.UUID | None) -> dict | None:
+        return await self.get(customer_id, Customer.deleted_at.is_null())
+
+    async def get_deleted(self, customer_id: uuid.UUID | None) -> dict | None:
+        return await self.get(customer_id, Customer.deleted_at.is_not_null())
+
+    def search(self, q: str) -> Where:
+        """Name or e-mail containing `q`, or phone containing its digits (any format)."""
+        pattern = f"%{q.replace('%', '')}%"
+        condition = Customer.name.ilike(pattern) | Customer.email.ilike(pattern)
+        digits = phone_digits(q)
+        if len(digits) >= MIN_PHONE_DIGITS:
+            condition = condition | Customer.phone.like(f"%{digits}%")
+        return condition
+
+
+class CustomerTagRepository(TenantRepository[CustomerTag]):
+    table = CustomerTag
+
+    async def tags_of(self, customer_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        ids = list(customer_ids)
+        found: dict[uuid.UUID, list[str]] = defaultdict(list)
+        if ids:
+            rows = await (
+                self.select(CustomerTag.customer_id, CustomerTag.tag)
+                .where(CustomerTag.customer_id.is_in(ids))
+                .order_by(CustomerTag.tag)
+            )
+            for row in rows:
+                found[row["customer_id"]].append(row["tag"])
+        return found
+
+    async def replace(self, customer_id: uuid.UUID, tags: Iterable[str]) -> None:
+        await self.delete_where().where(CustomerTag.customer_id == customer_id)
+        await self.insert_many(
+            [{"customer_id": customer_id, "tag": tag} for tag in dict.fromkeys(tags)]
+        )
+
+    def customers_tagged(self, tag: str) -> Where:
+        return Customer.id.is_in(self.select(CustomerTag.customer_id).where(CustomerTag.tag == tag))
+
+
+class ConsentRepository(TenantRepository[Consent]):
+    table = Consent

@@ -1,0 +1,311 @@
+"""Customer rules: normalisation, references within the tenant, masking, soft deletion."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from core.contactinfo import (
+    ContactInfoError,
+    mask_id_number,
+    mask_phone,
+    normalize_email,
+    normalize_phone,
+)
+from core.crypto import FieldCipher
+from core.db import tenant_transaction
+from core.domain.customers import schemas
+from core.domain.customers.repository import (
+    ConsentRepository,
+    CustomerRepository,
+    CustomerTagRepository,
+)
+from core.domain.customers.tables import Consent, Customer
+from core.domain.timeline.service import Timeline
+from core.errors import Conflict, InvalidInput, NotFound
+from core.pagination import Cursor, Page
+from core.tenancy.context import Role, TenantContext
+from core.tenancy.repository import utcnow
+from core.tenancy.users import UserRepository
+
+MAX_ATTRIBUTES_BYTES = 16_384
+SENSITIVE_VIEWER_FLOOR = Role.supervisor
+
+
+def normalized_contact_fields(
+    values: dict[str, Any], country: str, prefix: str = ""
+) -> dict[str, Any]:
+    """Phone to E.164 and e-mail to its normal form, or a 422 naming the field."""
+    errors = []
+    out = dict(values)
+    for field, normalize in (
+        ("phone", lambda v: normalize_phone(v, country)),
+        ("email", normalize_email),
+    ):
+        if out.get(field) is not None:
+            try:
+                out[field] = normalize(out[field])
+            except ContactInfoError as exc:
+                errors.append((prefix + field, str(exc)))
+    if errors:
+        raise InvalidInput(errors)
+    return out
+
+
+class CustomerService:
+    def __init__(self, ctx: TenantContext, cipher: FieldCipher) -> None:
+        self.ctx = ctx
+        self.cipher = cipher
+        self.customers = CustomerRepository(ctx.tenant_id)
+        self.tags = CustomerTagRepository(ctx.tenant_id)
+        self.consents = ConsentRepository(ctx.tenant_id)
+        self.timeline = Timeline(ctx)
+
+    # -- reads ---------------------------------------------------------------------------
+    async def get(self, customer_id: uuid.UUID | None) -> schemas.Customer:
+        async with tenant_transaction(self.ctx.tenant_id):
+            row = await self._require(customer_id)
+            tags = await self.tags.tags_of([row["id"]])
+        customer = self.view(row, tags.get(row["id"], []))
+        customer.plugins = {}  # sections of enabled plugins: filled by the plugin host
+        return customer
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        q: str | None = None,
+        tag: str | None = None,
+        owner_id: uuid.UUID | None = None,
+    ) -> Page[schemas.Customer]:
+        where = [Customer.deleted_at.is_null()]
+        if q:
+            where.append(self.customers.search(q))
+        if tag:
+            where.append(self.tags.customers_tagged(tag))
+        if owner_id is not None:
+            where.append(Customer.owner_id == owner_id)
+        async with tenant_transaction(self.ctx.tenant_id):
+            page = await self.customers.page(*where, limit=limit, cursor=Cursor.decode(cursor))
+            tags = await self.tags.tags_of(row["id"] for row in page.items)
+        return page.map(lambda row: self.view(row, tags.get(row["id"], [])))
+
+    # -- writes --------------------------------------------------------------------------
+    async def create(self, data: schemas.CustomerCreate) -> schemas.Customer:
+        values = self._storable(msgspec.structs.asdict(data))
+        provenance = data.provenance or schemas.ProvenanceIn()
+        now = utcnow()
+        async with tenant_transaction(self.ctx.tenant_id, write=True):
+            await self._check_references(values, provenance.collected_by)
+            tags = values.pop("tags")
+            row = await self.customers.insert(
+                **values,
+                collected_at=provenance.collected_at or now,
+                collected_via=provenance.channel or data.source,
+                collected_by=provenance.collected_by or self.ctx.user_id,
+                created_at=now,
+                updated_at=now,
+            )
+            await self.tags.replace(row["id"], tags)
+            await self.timeline.record(
+                row["id"], "customer.created", f"Customer {data.name} created", subject_id=row["id"]
+            )
+        return self.view(row, sorted(set(tags)))
+
+    async def update(
+        self, customer_id: uuid.UUID | None, data: schemas.CustomerUpdate
+    ) -> schemas.Customer:
+        changes = self._storable(data.changes())
+        async with tenant_transaction(self.ctx.tenant_id, write=True):
+            current = await self._require(customer_id)
+            await self._check_references(changes, None, customer_id=current["id"])
+            tags = changes.pop("tags", None)
+            if tags is not None:
+                await self.tags.replace(current["id"], tags)
+            row = await self.customers.update(current["id"], {**changes, "updated_at": utcnow()})
+            changed = sorted([*changes, *(["tags"] if tags is not None else [])])
+            await self.timeline.record(
+                current["id"],
+                "customer.updated",
+                "Changed " + ", ".join(changed) if changed else "No change",
+                subject_id=current["id"],
+                data={"fields": changed},
+            )
+            all_tags = await self.tags.tags_of([current["id"]])
+        assert row is not None
+        return self.view(row, all_tags.get(current["id"], []))
+
+    async def delete(self, customer_id: uuid.UUID | None) -> None:
+        async with tenant_transaction(self.ctx.tenant_id, write=True):
+            row = await self._require(customer_id)
+            await self.customers.update(row["id"], {"deleted_at": utcnow()})
+            await self.timeline.record(
+                row["id"], "customer.deleted", "Customer deleted", subject_id=row["id"]
+            )
+
+    async def restore(self, customer_id: uuid.UUID | None) -> schemas.Customer:
+        async with tenant_transaction(self.ctx.tenant_id, write=True):
+            row = await self.customers.get_deleted(customer_id)
+            if row is None:
+                if await self.customers.get_active(customer_id):
+                    raise Conflict("The customer is not deleted.")
+                raise NotFound("No such customer.")
+            row = await self.customers.update(
+                row["id"], {"deleted_at": None, "updated_at": utcnow()}
+            )
+            assert row is not None
+            await self.timeline.record(
+                row["id"], "customer.restored", "Customer restored", subject_id=row["id"]
+            )
+            tags = await self.tags.tags_of([row["id"]])
+        return self.view(row, tags.get(row["id"], []))
+
+    # -- consent -------------------------------------------------------------------------
+    async def grant_consent(
+        self, customer_id: uuid.UUID | None, data: schemas.ConsentCreate
+    ) -> schemas.Consent:
+        async with tenant_transaction(self.ctx.tenant_id, write=True):
+            customer = await self._require(customer_id)
+            row = await self.consents.insert(
+                customer_id=customer["id"],
+                purpose=data.purpose,
+                granted_at=utcnow(),
+                granted_via=data.channel,
+                recorded_by=self.ctx.user_id,
+            )
+            await self.timeline.record(
+                customer["id"],
+                "consent.granted",
+                f"Consent granted: {data.purpose}",
+                subject_id=row["id"],
+            )
+        return consent_view(row)
+
+    async def list_consents(self, customer_id: uuid.UUID | None) -> list[schemas.Consent]:
+        async with tenant_transaction(self.ctx.tenant_id):
+            customer = await self._require(customer_id)
+            rows = (
+                await self.consents.select()
+                .where(Consent.customer_id == customer["id"])
+                .order_by(Consent.granted_at)
+            )
+        return [consent_view(row) for row in rows]
+
+    async def withdraw_consent(
+        self, customer_id: uuid.UUID | None, consent_id: uuid.UUID | None
+    ) -> schemas.Consent:
+        async with tenant_transaction(self.ctx.tenant_id, write=True):
+            customer = await self._require(customer_id)
+            row = await self.consents.get(consent_id, Consent.customer_id == customer["id"])
+            if row is None:
+                raise NotFound("No such consent for this customer.")
+            if row["withdrawn_at"] is not None:
+                raise Conflict("The consent is already withdrawn.")
+            row = await self.consents.update(row["id"], {"withdrawn_at": utcnow()})
+            assert row is not None
+            await self.timeline.record(
+                customer["id"],
+                "consent.withdrawn",
+                f"Consent withdrawn: {row['purpose']}",
+                subject_id=row["id"],
+            )
+        return consent_view(row)
+
+    # -- helpers -------------------------------------------------------------------------
+    async def _require(self, customer_id: uuid.UUID | None) -> dict:
+        row = await self.customers.get_active(customer_id)
+        if row is None:
+            raise NotFound("No such customer.")
+        return row
+
+    def _storable(self, values: dict[str, Any]) -> dict[str, Any]:
+        values = normalized_contact_fields(values, self.ctx.country)
+        values.pop("provenance", None)
+        if "attributes" in values:
+            encoded = msgspec.json.encode(values["attributes"])
+            if len(encoded) > MAX_ATTRIBUTES_BYTES:
+                raise InvalidInput(
+                    [("attributes", f"at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")]
+                )
+            values["attributes"] = encoded.decode()
+        if "id_number" in values:
+            number = values.pop("id_number")
+            values["id_number_encrypted"] = None if number is None else self.cipher.encrypt(number)
+        for key in ("kind", "gender"):
+            if values.get(key) is not None:
+                values[key] = str(values[key])
+        return values
+
+    async def _check_references(
+        self,
+        values: dict[str, Any],
+        collected_by: uuid.UUID | None,
+        customer_id: uuid.UUID | None = None,
+    ) -> None:
+        errors = []
+        users = UserRepository(self.ctx.tenant_id)
+        for field, user_id in (
+            ("owner_id", values.get("owner_id")),
+            ("provenance.collected_by", collected_by),
+        ):
+            if user_id is not None and not await users.exists(user_id):
+                errors.append((field, "no such user in this tenant"))
+        referrer = values.get("referred_by_id")
+        if referrer is not None:
+            if referrer == customer_id:
+                errors.append(("referred_by_id", "a customer cannot refer themselves"))
+            elif not await self.customers.get_active(referrer):
+                errors.append(("referred_by_id", "no such customer in this tenant"))
+        if errors:
+            raise InvalidInput(errors)
+
+    def view(self, row: dict[str, Any], tags: list[str]) -> schemas.Customer:
+        sees_whole = self.ctx.at_least(SENSITIVE_VIEWER_FLOOR)
+        phone = row["phone"]
+        id_number = (
+            self.cipher.decrypt(row["id_number_encrypted"]) if row["id_number_encrypted"] else None
+        )
+        attributes = row["attributes"]
+        return schemas.Customer(
+            id=row["id"],
+            kind=row["kind"],
+            name=row["name"],
+            phone=phone if sees_whole or phone is None else mask_phone(phone),
+            email=row["email"],
+            gender=row["gender"],
+            birthday=row["birthday"],
+            address=row["address"],
+            region=row["region"],
+            id_number=id_number if sees_whole or id_number is None else mask_id_number(id_number),
+            education=row["education"],
+            source=row["source"],
+            owner_id=row["owner_id"],
+            referred_by_id=row["referred_by_id"],
+            tags=tags,
+            attributes=msgspec.json.decode(attributes)
+            if isinstance(attributes, str)
+            else attributes,
+            provenance=schemas.Provenance(
+                collected_at=row["collected_at"],
+                channel=row["collected_via"],
+                collected_by=row["collected_by"],
+            ),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+def consent_view(row: dict[str, Any]) -> schemas.Consent:
+    return schemas.Consent(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        purpose=row["purpose"],
+        granted_at=row["granted_at"],
+        granted_via=row["granted_via"],
+        recorded_by=row["recorded_by"],
+        withdrawn_at=row["withdrawn_at"],
+        active=row["withdrawn_at"] is None,
+    )

@@ -1,0 +1,1 @@
+"""A customer's timeline: interactions, tasks, payments, changes and plugin events."""

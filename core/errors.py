@@ -1,0 +1,145 @@
+"""One error hierarchy, mapped once to RFC 9457 problem details.
+
+Services raise `PatronError` subclasses; framework exceptions (validation, routing,
+auth) are translated here too, so every error a client sees has the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = logging.getLogger("patron.errors")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://patron.dev/problems/"
+
+
+class PatronError(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+    def extra(self) -> dict[str, Any]:
+        return {}
+
+
+class Unauthorized(PatronError):
+    status, slug, title = 401, "unauthorized", "Missing or invalid credentials"
+
+
+class Forbidden(PatronError):
+    status, slug, title = 403, "forbidden", "Your role does not allow this"
+
+
+class NotFound(PatronError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(PatronError):
+    status, slug, title = 409, "conflict", "Conflict with the current state"
+
+
+class TenantReadOnly(PatronError):
+    status, slug, title = 423, "tenant-read-only", "The tenant is read-only"
+
+
+class InvalidInput(PatronError):
+    """422 with one entry per offending field."""
+
+    status, slug, title = 422, "invalid-input", "The request is not valid"
+
+    def __init__(self, errors: Iterable[tuple[str, str]], detail: str | None = None) -> None:
+        self.errors = [{"field": field, "message": message} for field, message in errors]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in self.errors)
+        super().__init__(detail or summary or self.title)
+
+    def extra(self) -> dict[str, Any]:
+        return {"errors": self.errors}
+
+
+def problem_document(
+    status: int, title: str, detail: str, slug: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": TYPE_BASE + (slug or HTTPStatus(status).phrase.lower().replace(" ", "-")),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+
+
+def problem(
+    status: int, title: str, detail: str, slug: str | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
+    body = problem_document(status, title, detail, slug, **extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def document_of(error: PatronError) -> dict[str, Any]:
+    return problem_document(error.status, error.title, error.detail, error.slug, **error.extra())
+
+
+def _field_name(key: str | None) -> str:
+    # Litestar names the whole body "data"; clients know it as the body.
+    if not key or key == "data":
+        return "body"
+    return key.removeprefix("data.")
+
+
+def _validation_message(message: str) -> str:
+    if message == "'data'":
+        return "a JSON body is required"
+    return message
+
+
+def handle_validation(_: Request, exc: ValidationException) -> Response:
+    errors = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            errors.append(
+                {
+                    "field": _field_name(item.get("key")),
+                    "message": _validation_message(str(item.get("message", "invalid"))),
+                }
+            )
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(exc.detail)
+    return problem(422, InvalidInput.title, summary, InvalidInput.slug, errors=errors)
+
+
+def handle_patron(_: Request, exc: PatronError) -> Response:
+    return Response(document_of(exc), status_code=exc.status, media_type=PROBLEM_JSON)
+
+
+def handle_http(_: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    detail = str(exc.detail)
+    if status == 400 and detail.startswith("JSON is malformed"):
+        return problem(400, "Malformed JSON", detail, "malformed-json")
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return problem(status, title, detail)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        500, "Internal server error", "An unexpected error occurred; it has been logged."
+    )
+
+
+EXCEPTION_HANDLERS = {
+    ValidationException: handle_validation,
+    PatronError: handle_patron,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,158 @@
+"""`Idempotency-Key` on POST: the same key and body replay the first response.
+
+A key is reserved (unique per tenant) before the handler runs, so two concurrent
+requests with one key cannot both execute; the second gets 409 while the first runs.
+The stored response is replayed for 24 hours; a different body under the same key is
+a 409. Responses of 5xx are not stored, so the client may retry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from typing import Any
+
+import msgspec
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from core import db
+from core.errors import Conflict, InvalidInput, PatronError, document_of
+from core.tenancy.context import TenantContext
+from core.tenancy.repository import TenantRepository, utcnow
+from core.tenancy.tables import IdempotencyRecord
+
+RETENTION = datetime.timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyRepository(TenantRepository[IdempotencyRecord]):
+    table = IdempotencyRecord
+
+    async def find(self, key: str) -> dict | None:
+        return await self.select().where(IdempotencyRecord.key == key).first()
+
+    async def forget(self, key: str) -> None:
+        await self.delete_where().where(IdempotencyRecord.key == key)
+
+
+def _request_hash(scope: Scope, body: bytes) -> str:
+    digest = hashlib.sha256()
+    digest.update(scope["path"].encode())
+    digest.update(b"?" + scope.get("query_string", b""))
+    digest.update(b"\n" + body)
+    return digest.hexdigest()
+
+
+def _created_at(record: dict[str, Any]) -> datetime.datetime:
+    value = record["created_at"]
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
+async def _reserve(ctx: TenantContext, key: str, request_hash: str) -> dict | None:
+    """Reserve the key; return the existing record when there is one still in force."""
+    repo = IdempotencyRepository(ctx.tenant_id)
+    async with db.tenant_transaction(ctx.tenant_id, write=True):
+        existing = await repo.find(key)
+        if existing is not None and utcnow() - _created_at(existing) > RETENTION:
+            await repo.forget(key)
+            existing = None
+        if existing is None:
+            await repo.insert(key=key, request_hash=request_hash, created_at=utcnow())
+        return existing
+
+
+async def _store(ctx: TenantContext, key: str, status: int, body: bytes) -> None:
+    repo = IdempotencyRepository(ctx.tenant_id)
+    async with db.tenant_transaction(ctx.tenant_id, write=True):
+        if status >= 500:
+            await repo.forget(key)
+        else:
+            await repo.update_where(
+                {
+                    IdempotencyRecord.status_code: status,
+                    IdempotencyRecord.response_body: body.decode("utf-8", "replace"),
+                }
+            ).where(IdempotencyRecord.key == key)
+
+
+async def _send_error(send: Send, error: PatronError) -> None:
+    await _send_body(send, error.status, msgspec.json.encode(document_of(error)))
+
+
+async def _send_body(send: Send, status: int, body: bytes, replayed: bool = False) -> None:
+    content_type = b"application/problem+json" if status >= 400 else b"application/json"
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    if replayed:
+        headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class IdempotencyMiddleware(ASGIMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        ctx = scope.get("user")
+        key = _header(scope, b"idempotency-key")
+        if scope.get("method") != "POST" or key is None or not isinstance(ctx, TenantContext):
+            await next_app(scope, receive, send)
+            return
+        if not key or len(key) > MAX_KEY_LENGTH:
+            await _send_error(send, InvalidInput([("Idempotency-Key", "1 to 255 characters")]))
+            return
+
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        request_hash = _request_hash(scope, body)
+
+        try:
+            existing = await _reserve(ctx, key, request_hash)
+        except Exception as exc:
+            if not db.is_unique_violation(exc):
+                raise
+            await _send_error(send, Conflict("A request with this Idempotency-Key is in progress."))
+            return
+        if existing is not None:
+            await _replay(send, existing, request_hash)
+            return
+
+        status, chunks = 500, []
+
+        async def replay_receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await next_app(scope, replay_receive, capture)
+        finally:
+            await _store(ctx, key, status, b"".join(chunks))
+
+
+async def _replay(send: Send, existing: dict[str, Any], request_hash: str) -> None:
+    if existing["request_hash"] != request_hash:
+        await _send_error(
+            send, Conflict("This Idempotency-Key was used with a different request body.")
+        )
+    elif existing["status_code"] is None:
+        await _send_error(send, Conflict("A request with this Idempotency-Key is in progress."))
+    else:
+        body = (existing["response_body"] or "").encode()
+        await _send_body(send, int(existing["status_code"]), body, replayed=True)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for header, value in scope.get("headers", []):
+        if header.lower() == name:
+            return value.decode("latin-1").strip()
+    return None

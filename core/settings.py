@@ -1,0 +1,60 @@
+"""Process configuration, read once from the environment (api.md §1)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import msgspec
+
+DATA_DIR = Path(".patron")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str
+    redis_url: str | None = None
+    operator_token: str | None = None
+    secret_key: str
+    plugins_allowlist: tuple[str, ...] | None = None
+    webhook_allow_private: bool = False
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    signup_rate_per_minute: int = 10
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        plugins = env.get("PATRON_PLUGINS")
+        return cls(
+            database_url=env.get("PATRON_DATABASE_URL")
+            or f"sqlite:///{DATA_DIR / 'patron.sqlite'}",
+            redis_url=env.get("PATRON_REDIS_URL") or None,
+            operator_token=env.get("PATRON_OPERATOR_TOKEN") or None,
+            secret_key=env.get("PATRON_SECRET_KEY") or _embedded_secret_key(),
+            plugins_allowlist=(
+                tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None
+            ),
+            webhook_allow_private=env.get("PATRON_WEBHOOK_ALLOW_PRIVATE") == "1",
+            stripe_secret_key=env.get("PATRON_STRIPE_SECRET_KEY") or None,
+            stripe_webhook_secret=env.get("PATRON_STRIPE_WEBHOOK_SECRET") or None,
+            stripe_api_base=env.get("PATRON_STRIPE_API_BASE") or None,
+            signup_rate_per_minute=int(env.get("PATRON_SIGNUP_RATE_PER_MINUTE") or 10),
+        )
+
+
+def _embedded_secret_key() -> str:
+    """The embedded default keeps a generated key in `.patron/` so restarts can decrypt."""
+    path = DATA_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    DATA_DIR.mkdir(exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

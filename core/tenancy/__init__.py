@@ -1,0 +1,1 @@
+"""Tenancy: who the caller is, and the only way to reach a tenant's rows."""

@@ -1,0 +1,119 @@
+"""The tenant-scoped repository base: the only way code reaches tenant rows.
+
+A repository is constructed with a tenant id and every query it builds is filtered by
+it; there is no method that takes a row id without the tenant. A test walks the source
+tree and fails when a tenant table is queried anywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from piccolo.columns import Column
+from piccolo.columns.combination import Where, WhereRaw
+from piccolo.query import Count, Delete, Select, Update
+
+from core.ids import uuid7
+from core.pagination import Cursor, Page
+from core.tenancy.tables import TenantTable
+
+T = TypeVar("T", bound=TenantTable)
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class TenantRepository(Generic[T]):
+    table: ClassVar[type[TenantTable]]
+
+    def __init__(self, tenant_id: uuid.UUID) -> None:
+        if not isinstance(tenant_id, uuid.UUID):
+            raise TypeError("a repository needs the tenant's UUID")
+        self.tenant_id = tenant_id
+
+    # -- query builders, always tenant-filtered -----------------------------------------
+    def _mine(self) -> Where:
+        return self.table.tenant_id == self.tenant_id
+
+    def select(self, *columns: Any) -> Select:
+        return self.table.select(*columns).where(self._mine())
+
+    def count(self) -> Count:
+        return self.table.count().where(self._mine())
+
+    def update_where(self, values: dict[Any, Any]) -> Update:
+        return self.table.update(values).where(self._mine())
+
+    def delete_where(self) -> Delete:
+        return self.table.delete().where(self._mine())
+
+    # -- row operations -----------------------------------------------------------------
+    async def get(self, row_id: uuid.UUID | None, *where: Where | WhereRaw) -> dict | None:
+        if row_id is None:
+            return None
+        rows = await self.select().where(self.table.id == row_id, *where).first()
+        return rows
+
+    async def exists(self, row_id: uuid.UUID | None, *where: Where | WhereRaw) -> bool:
+        return row_id is not None and await self.get(row_id, *where) is not None
+
+    async def insert(self, **values: Any) -> dict:
+        values.setdefault("id", uuid7())
+        values["tenant_id"] = self.tenant_id
+        row = self.table(**{k: v for k, v in values.items()})
+        await self.table.insert(row)
+        return {column._meta.name: getattr(row, column._meta.name) for column in self._columns()}
+
+    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.table.insert(
+                *(
+                    self.table(**{**r, "id": r.get("id") or uuid7(), "tenant_id": self.tenant_id})
+                    for r in rows
+                )
+            )
+
+    async def update(self, row_id: uuid.UUID, values: dict[str, Any]) -> dict | None:
+        if values:
+            columns = {self.table._meta.get_column_by_name(k): v for k, v in values.items()}
+            await self.update_where(columns).where(self.table.id == row_id)
+        return await self.get(row_id)
+
+    async def delete(self, row_id: uuid.UUID) -> None:
+        await self.delete_where().where(self.table.id == row_id)
+
+    async def page(
+        self,
+        *where: Where | WhereRaw,
+        limit: int,
+        cursor: Cursor | None,
+        newest_first: bool = False,
+        order_column: Column | None = None,
+    ) -> Page[dict]:
+        """A keyset page ordered by (order_column, id): stable under concurrent inserts."""
+        order = order_column if order_column is not None else self.table.id
+        query = self.select().where(*where)
+        if cursor is not None:
+            query = query.where(_after(order, self.table.id, cursor, newest_first))
+        query = query.order_by(order, ascending=not newest_first)
+        if order is not self.table.id:
+            query = query.order_by(self.table.id, ascending=not newest_first)
+        rows = await query.limit(limit + 1)
+        return Page.from_rows(rows, limit, order._meta.name)
+
+    def _columns(self) -> list[Column]:
+        return self.table._meta.columns
+
+
+def _after(order: Column, id_column: Column, cursor: Cursor, newest_first: bool) -> Where | Any:
+    if order is id_column:
+        return id_column < cursor.last_id if newest_first else id_column > cursor.last_id
+    if newest_first:
+        return (order < cursor.last_key) | (
+            (order == cursor.last_key) & (id_column < cursor.last_id)
+        )
+    return (order > cursor.last_key) | ((order == cursor.last_key) & (id_column > cursor.last_id))

@@ -1,0 +1,71 @@
+"""Base tables and the identity tables the credential resolves through.
+
+`TenantTable` is the base of every tenant-owned table: it carries `tenant_id`, which
+leads every index and unique constraint (see the migrations), and is covered by
+row-level security on PostgreSQL. Ids are UUIDs set by the application (v7).
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class PlatformTable(Table):
+    """Rows that belong to the platform, not to one tenant."""
+
+    id = UUID(primary_key=True)
+
+
+class TenantTable(Table):
+    """Rows owned by exactly one tenant. Query them only through `TenantRepository`."""
+
+    id = UUID(primary_key=True)
+    tenant_id = UUID(null=False)
+
+
+class Tenant(PlatformTable, tablename="tenants"):
+    name = Varchar(length=200)
+    slug = Varchar(length=63, unique=True)
+    status = Varchar(length=20, default="active")
+    plan = Varchar(length=20, default="free")
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    currency = Varchar(length=3, default="CNY")
+    locale = Varchar(length=35, default="zh-CN")
+    country = Varchar(length=2, default="CN")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class ApiKey(TenantTable, tablename="api_keys"):
+    """The credential index. It is looked up by hash before the tenant is known, so it is
+    the one tenant table without row-level security (see `RLS_EXEMPT`); everything else
+    reaches it through `TenantRepository`, which filters by tenant.
+    """
+
+    user_id = UUID(null=False)
+    label = Varchar(length=200)
+    key_hash = Varchar(length=64, unique=True)
+    prefix = Varchar(length=12)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class User(TenantTable, tablename="users"):
+    name = Varchar(length=200)
+    email = Varchar(length=254)
+    role = Varchar(length=20)
+    created_at = Timestamptz()
+
+
+class IdempotencyRecord(TenantTable, tablename="idempotency_keys"):
+    key = Varchar(length=255)
+    request_hash = Varchar(length=64)
+    status_code = Integer(null=True, default=None)
+    response_body = Text(null=True, default=None)
+    created_at = Timestamptz()
+
+
+# Tables that must be readable before a tenant is known (credential resolution).
+RLS_EXEMPT = frozenset({"api_keys"})

@@ -1,0 +1,1 @@
+"""Piccolo migrations of the core and tenants; see piccolo_app.py."""

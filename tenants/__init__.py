@@ -1,0 +1,1 @@
+"""Tenant lifecycle: signup, plans and billing, staff and keys, plugin enablement."""
