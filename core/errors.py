@@ -130,6 +130,11 @@ def handle_http(_: Request, exc: HTTPException) -> Response:
     return problem(status, title, detail)
 
 
+def handle_bad_encoding(_: Request, exc: UnicodeDecodeError) -> Response:
+    # Litestar decodes JSON bodies without catching invalid UTF-8.
+    return problem(400, "Malformed body", "The request body is not valid UTF-8.", "malformed-json")
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -141,5 +146,6 @@ EXCEPTION_HANDLERS = {
     ValidationException: handle_validation,
     PatronError: handle_patron,
     HTTPException: handle_http,
+    UnicodeDecodeError: handle_bad_encoding,
     Exception: handle_unexpected,
 }

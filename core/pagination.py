@@ -8,13 +8,15 @@ import uuid
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar.params import Parameter
 
 from core.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
-Limit = Annotated[int, msgspec.Meta(ge=1, le=MAX_LIMIT)]
+# Litestar enforces `Parameter` constraints on query parameters (not `msgspec.Meta`).
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 
 T = TypeVar("T")
 

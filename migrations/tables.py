@@ -1,6 +1,10 @@
 """Every table of the core and tenants, in creation order."""
 
+from core.domain.contacts.tables import Contact
 from core.domain.customers.tables import Consent, Customer, CustomerTag
+from core.domain.interactions.tables import Interaction
+from core.domain.payments.tables import Payment
+from core.domain.tasks.tables import Task
 from core.domain.timeline.tables import TimelineEntry
 from core.tenancy.tables import ApiKey, IdempotencyRecord, Tenant, User
 
@@ -12,5 +16,9 @@ CORE_TABLES = (
     Customer,
     CustomerTag,
     Consent,
+    Contact,
+    Task,
+    Interaction,
+    Payment,
     TimelineEntry,
 )

@@ -137,9 +137,13 @@ async def all_tenants() -> list[TenantOut]:
     return [tenant_view(row) for row in rows]
 
 
-async def _by_slug(slug: str) -> dict[str, Any]:
+async def tenant_by_slug(slug: str) -> dict[str, Any] | None:
     async with db.transaction():
-        row = await Tenant.select().where(Tenant.slug == slug).first()
+        return await Tenant.select().where(Tenant.slug == slug).first()
+
+
+async def _by_slug(slug: str) -> dict[str, Any]:
+    row = await tenant_by_slug(slug)
     if row is None:
         raise NotFound(f"No tenant with the slug {slug!r}.")
     return row

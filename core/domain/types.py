@@ -17,7 +17,8 @@ Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 # Money in minor units: positive, and at most 10^13 (a hundred billion in major units).
 Amount = Annotated[int, msgspec.Meta(gt=0, le=10_000_000_000_000)]
 Attributes = dict[Annotated[str, msgspec.Meta(max_length=100)], Any]
-Timestamp = datetime.datetime
+# An instant: a time with an offset (a naive time is ambiguous and refused).
+Instant = Annotated[datetime.datetime, msgspec.Meta(tz=True)]
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

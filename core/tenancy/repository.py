@@ -16,6 +16,7 @@ from piccolo.columns import Column
 from piccolo.columns.combination import Where, WhereRaw
 from piccolo.query import Count, Delete, Select, Update
 
+from core.db import is_postgres
 from core.ids import uuid7
 from core.pagination import Cursor, Page
 from core.tenancy.tables import TenantTable
@@ -57,6 +58,17 @@ class TenantRepository(Generic[T]):
             return None
         rows = await self.select().where(self.table.id == row_id, *where).first()
         return rows
+
+    async def get_for_update(
+        self, row_id: uuid.UUID | None, *where: Where | WhereRaw
+    ) -> dict | None:
+        """`get`, with the row locked until commit on PostgreSQL (SQLite serialises writers)."""
+        if row_id is None:
+            return None
+        query = self.select().where(self.table.id == row_id, *where)
+        if is_postgres():
+            query = query.lock_rows()
+        return await query.first()
 
     async def exists(self, row_id: uuid.UUID | None, *where: Where | WhereRaw) -> bool:
         return row_id is not None and await self.get(row_id, *where) is not None

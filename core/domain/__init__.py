@@ -1,0 +1,1 @@
+"""Core domain areas, one package each: tables, schemas, repository, service, controller."""

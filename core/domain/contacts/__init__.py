@@ -1,0 +1,1 @@
+"""Contacts: the people attached to a customer (parents, an organization's contact persons)."""

@@ -1,0 +1,1 @@
+"""Interactions: calls, messages, visits, notes and e-mails logged against a customer."""

@@ -1,0 +1,87 @@
+"""Logging interactions with live customers, each also an entry of the customer's timeline."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from core.db import tenant_transaction
+from core.domain.customers.repository import CustomerRepository
+from core.domain.interactions import schemas
+from core.domain.interactions.repository import InteractionRepository
+from core.domain.interactions.tables import Interaction
+from core.domain.timeline.service import Timeline
+from core.errors import NotFound
+from core.pagination import Cursor, Page
+from core.tenancy.context import TenantContext
+from core.tenancy.repository import utcnow
+
+
+class InteractionService:
+    def __init__(self, ctx: TenantContext) -> None:
+        self.ctx = ctx
+        self.interactions = InteractionRepository(ctx.tenant_id)
+        self.customers = CustomerRepository(ctx.tenant_id)
+        self.timeline = Timeline(ctx)
+
+    async def list(
+        self, customer_id: uuid.UUID | None, *, limit: int, cursor: str | None
+    ) -> Page[schemas.Interaction]:
+        """Newest first."""
+        async with tenant_transaction(self.ctx.tenant_id):
+            customer = await self._require_customer(customer_id)
+            page = await self.interactions.page(
+                Interaction.customer_id == customer["id"],
+                limit=limit,
+                cursor=Cursor.decode(cursor),
+                newest_first=True,
+                order_column=Interaction.occurred_at,
+            )
+        return page.map(interaction_view)
+
+    async def create(
+        self, customer_id: uuid.UUID | None, data: schemas.InteractionCreate
+    ) -> schemas.Interaction:
+        """Logged by the caller; `occurred_at` defaults to now."""
+        now = utcnow()
+        occurred_at = data.occurred_at.astimezone(datetime.UTC) if data.occurred_at else now
+        async with tenant_transaction(self.ctx.tenant_id, write=True):
+            customer = await self._require_customer(customer_id)
+            row = await self.interactions.insert(
+                customer_id=customer["id"],
+                channel=data.channel,
+                direction=str(data.direction),
+                summary=data.summary,
+                occurred_at=occurred_at,
+                staff_id=self.ctx.user_id,
+                created_at=now,
+            )
+            await self.timeline.record(
+                customer["id"],
+                "interaction.logged",
+                f"{data.channel} ({data.direction}): {data.summary}",
+                subject_id=row["id"],
+                occurred_at=occurred_at,
+                data={"channel": data.channel, "direction": str(data.direction)},
+            )
+        return interaction_view(row)
+
+    async def _require_customer(self, customer_id: uuid.UUID | None) -> dict:
+        row = await self.customers.get_active(customer_id)
+        if row is None:
+            raise NotFound("No such customer.")
+        return row
+
+
+def interaction_view(row: dict[str, Any]) -> schemas.Interaction:
+    return schemas.Interaction(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        channel=row["channel"],
+        direction=row["direction"],
+        summary=row["summary"],
+        occurred_at=row["occurred_at"],
+        staff_id=row["staff_id"],
+        created_at=row["created_at"],
+    )

@@ -1,0 +1,1 @@
+"""Payments: money received from, or refunded to, a customer."""

@@ -1,0 +1,1 @@
+"""Tasks: follow-ups to do for a customer, created by staff or by plugins."""

@@ -1,0 +1,17 @@
+"""Route handlers of the core domain areas."""
+
+from core.domain.contacts.controller import ContactController
+from core.domain.customers.controller import CustomerController
+from core.domain.interactions.controller import InteractionController
+from core.domain.payments.controller import PaymentController
+from core.domain.tasks.controller import TaskController
+from core.domain.timeline.controller import list_timeline
+
+CORE_ROUTES = [
+    CustomerController,
+    list_timeline,
+    ContactController,
+    TaskController,
+    InteractionController,
+    PaymentController,
+]

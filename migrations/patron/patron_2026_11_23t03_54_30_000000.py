@@ -1,0 +1,54 @@
+"""Tenant isolation for the core tables: indexes led by tenant_id, and row-level security.
+
+Written by hand: Piccolo cannot express composite indexes or RLS policies.
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+from migrations.rls import create_index, enable_tenant_rls
+
+ID = "2026-11-23T03:54:30:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "tenant-leading indexes and row-level security"
+
+# Frozen at the time of writing: later tables get their own migration.
+RLS_TABLES = (
+    "users", "idempotency_keys", "customers", "customer_tags", "consents",
+    "timeline_entries", "contacts", "tasks", "interactions", "payments",
+)
+
+INDEXES = (
+    ("api_keys", ("tenant_id", "user_id"), False),
+    ("users", ("tenant_id", "email"), True),
+    ("idempotency_keys", ("tenant_id", "key"), True),
+    ("customers", ("tenant_id", "id"), False),
+    ("customers", ("tenant_id", "phone"), False),
+    ("customers", ("tenant_id", "email"), False),
+    ("customers", ("tenant_id", "owner_id"), False),
+    ("customers", ("tenant_id", "referred_by_id"), False),
+    ("customer_tags", ("tenant_id", "customer_id", "tag"), True),
+    ("customer_tags", ("tenant_id", "tag"), False),
+    ("consents", ("tenant_id", "customer_id"), False),
+    ("timeline_entries", ("tenant_id", "customer_id", "occurred_at", "id"), False),
+    ("contacts", ("tenant_id", "customer_id"), False),
+    ("tasks", ("tenant_id", "id"), False),
+    ("tasks", ("tenant_id", "customer_id"), False),
+    ("tasks", ("tenant_id", "assignee_id", "status"), False),
+    ("tasks", ("tenant_id", "status", "due_at"), False),
+    ("interactions", ("tenant_id", "customer_id", "occurred_at"), False),
+    ("payments", ("tenant_id", "id"), False),
+    ("payments", ("tenant_id", "customer_id"), False),
+    ("payments", ("tenant_id", "refund_of_id"), False),
+)
+
+
+async def forwards() -> MigrationManager:
+    manager = MigrationManager(migration_id=ID, app_name="patron", description=DESCRIPTION)
+
+    async def isolate() -> None:
+        for table, columns, unique in INDEXES:
+            await create_index(table, *columns, unique=unique)
+        await enable_tenant_rls(*RLS_TABLES)
+
+    manager.add_raw(isolate)
+    return manager
