@@ -20,9 +20,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 from core import db
 from core.auth import CredentialMiddleware, access_guard, tenant_of
 from core.crypto import FieldCipher
-from core.routes import CORE_ROUTES
 from core.errors import EXCEPTION_HANDLERS, problem
 from core.idempotency import IdempotencyMiddleware
+from core.routes import CORE_ROUTES
 from core.settings import Settings
 
 PUBLIC_PATHS = ["^/health$", "^/schema"]

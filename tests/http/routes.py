@@ -159,7 +159,10 @@ def build_world(tenant: Tenant) -> Ids:
         )
     )["id"]
     user = _created(
-        c.post("/users", json={"name": "Agent", "email": f"a@{tenant.slug}.example.com", "role": "agent"})
+        c.post(
+            "/users",
+            json={"name": "Agent", "email": f"a@{tenant.slug}.example.com", "role": "agent"},
+        )
     )
     ids["user_id"] = user["id"]
     ids["api_key_id"] = _created(c.post(f"/users/{user['id']}/api-keys", json={"label": "k"}))["id"]
