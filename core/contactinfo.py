@@ -20,8 +20,8 @@ def normalize_phone(raw: str, default_region: str = "CN") -> str:
         number = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException as exc:
         raise ContactInfoError("not a phone number") from exc
-    if not phonenumbers.is_possible_number(number):
-        raise ContactInfoError("not a possible phone number")
+    if not phonenumbers.is_valid_number(number):
+        raise ContactInfoError("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -135,6 +136,19 @@ def handle_bad_encoding(_: Request, exc: UnicodeDecodeError) -> Response:
     return problem(400, "Malformed body", "The request body is not valid UTF-8.", "malformed-json")
 
 
+def handle_unstorable(_: Request, exc: Exception) -> Response:
+    # A safety net behind input validation: PostgreSQL refused a value (class 22, data
+    # exception, e.g. a NUL character in a query parameter). The transaction rolled back.
+    log.info("database refused a value: %s", exc)
+    return problem(
+        422,
+        InvalidInput.title,
+        "A value in the request cannot be stored or searched for.",
+        InvalidInput.slug,
+        errors=[],
+    )
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -147,5 +161,6 @@ EXCEPTION_HANDLERS = {
     PatronError: handle_patron,
     HTTPException: handle_http,
     UnicodeDecodeError: handle_bad_encoding,
+    asyncpg.exceptions.DataError: handle_unstorable,
     Exception: handle_unexpected,
 }

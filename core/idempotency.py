@@ -1,20 +1,25 @@
 """`Idempotency-Key` on POST: the same key and body replay the first response.
 
-A key is reserved (unique per tenant) before the handler runs, so two concurrent
-requests with one key cannot both execute; the second gets 409 while the first runs.
-The stored response is replayed for 24 hours; a different body under the same key is
-a 409. Responses of 5xx are not stored, so the client may retry.
+Keys belong to the staff member who sent them: a replay never hands one user's response
+to another (it would bypass their role). A key is reserved (unique per tenant, user and
+key) before the handler runs, so two concurrent requests with one key cannot both
+execute; the second gets 409 while the first runs. The stored response is replayed for
+24 hours; a different body under the same key is a 409. Responses of 5xx are not stored,
+so the client may retry. Routes whose response shows a secret once (`opt={"shows_secret":
+True}`, e.g. a new API key) keep no body: a repeat is a 409, not a second showing.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import uuid
 from typing import Any
 
 import msgspec
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from piccolo.columns.combination import Where
 
 from core import db
 from core.errors import Conflict, InvalidInput, PatronError, document_of
@@ -29,11 +34,19 @@ MAX_KEY_LENGTH = 255
 class IdempotencyRepository(TenantRepository[IdempotencyRecord]):
     table = IdempotencyRecord
 
-    async def find(self, key: str) -> dict | None:
-        return await self.select().where(IdempotencyRecord.key == key).first()
+    def _of(self, user_id: uuid.UUID, key: str) -> Where:
+        return (IdempotencyRecord.user_id == user_id) & (IdempotencyRecord.key == key)
 
-    async def forget(self, key: str) -> None:
-        await self.delete_where().where(IdempotencyRecord.key == key)
+    async def find(self, user_id: uuid.UUID, key: str) -> dict | None:
+        return await self.select().where(self._of(user_id, key)).first()
+
+    async def forget(self, user_id: uuid.UUID, key: str) -> None:
+        await self.delete_where().where(self._of(user_id, key))
+
+    async def complete(self, user_id: uuid.UUID, key: str, status: int, body: str | None) -> None:
+        await self.update_where(
+            {IdempotencyRecord.status_code: status, IdempotencyRecord.response_body: body}
+        ).where(self._of(user_id, key))
 
 
 def _request_hash(scope: Scope, body: bytes) -> str:
@@ -55,27 +68,25 @@ async def _reserve(ctx: TenantContext, key: str, request_hash: str) -> dict | No
     """Reserve the key; return the existing record when there is one still in force."""
     repo = IdempotencyRepository(ctx.tenant_id)
     async with db.tenant_transaction(ctx.tenant_id, write=True):
-        existing = await repo.find(key)
+        existing = await repo.find(ctx.user_id, key)
         if existing is not None and utcnow() - _created_at(existing) > RETENTION:
-            await repo.forget(key)
+            await repo.forget(ctx.user_id, key)
             existing = None
         if existing is None:
-            await repo.insert(key=key, request_hash=request_hash, created_at=utcnow())
+            await repo.insert(
+                user_id=ctx.user_id, key=key, request_hash=request_hash, created_at=utcnow()
+            )
         return existing
 
 
-async def _store(ctx: TenantContext, key: str, status: int, body: bytes) -> None:
+async def _store(ctx: TenantContext, key: str, status: int, body: bytes | None) -> None:
     repo = IdempotencyRepository(ctx.tenant_id)
     async with db.tenant_transaction(ctx.tenant_id, write=True):
         if status >= 500:
-            await repo.forget(key)
+            await repo.forget(ctx.user_id, key)
         else:
-            await repo.update_where(
-                {
-                    IdempotencyRecord.status_code: status,
-                    IdempotencyRecord.response_body: body.decode("utf-8", "replace"),
-                }
-            ).where(IdempotencyRecord.key == key)
+            text = None if body is None else body.decode("utf-8", "replace")
+            await repo.complete(ctx.user_id, key, status, text)
 
 
 async def _send_error(send: Send, error: PatronError) -> None:
@@ -133,10 +144,12 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 chunks.append(message.get("body", b""))
             await send(message)
 
+        handler = scope.get("route_handler")
+        shows_secret = bool(handler and handler.opt.get("shows_secret"))
         try:
             await next_app(scope, replay_receive, capture)
         finally:
-            await _store(ctx, key, status, b"".join(chunks))
+            await _store(ctx, key, status, None if shows_secret else b"".join(chunks))
 
 
 async def _replay(send: Send, existing: dict[str, Any], request_hash: str) -> None:
@@ -146,6 +159,11 @@ async def _replay(send: Send, existing: dict[str, Any], request_hash: str) -> No
         )
     elif existing["status_code"] is None:
         await _send_error(send, Conflict("A request with this Idempotency-Key is in progress."))
+    elif existing["response_body"] is None:
+        await _send_error(
+            send,
+            Conflict("This request already succeeded; its response showed a secret only once."),
+        )
     else:
         body = (existing["response_body"] or "").encode()
         await _send_body(send, int(existing["status_code"]), body, replayed=True)

@@ -12,6 +12,7 @@ from core import db
 from core.contactinfo import ContactInfoError, normalize_email
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import uuid7
+from core.money import check_currency
 from core.pagination import Cursor, Page
 from core.tenancy.context import Role, TenantContext, TenantStatus
 from core.tenancy.repository import utcnow
@@ -50,6 +51,7 @@ def check_timezone(name: str | None, field: str = "timezone") -> None:
 
 async def create_tenant(data: SignupIn) -> SignupOut:
     check_timezone(data.timezone)
+    check_currency(data.currency)
     if data.preset is not None and data.preset not in PRESETS:
         raise InvalidInput([("preset", f"one of {', '.join(sorted(PRESETS))}")])
     try:
@@ -121,6 +123,7 @@ async def set_status(tenant_id: uuid.UUID | None, status: TenantStatus) -> Tenan
 async def update_tenant(tenant_id: uuid.UUID, data: TenantPatch) -> TenantOut:
     changes = {k: v for k in data.__struct_fields__ if (v := getattr(data, k)) is not UNSET}
     check_timezone(changes.get("timezone"))
+    check_currency(changes.get("currency"))
     if changes:
         columns = {Tenant._meta.get_column_by_name(k): v for k, v in changes.items()}
         async with db.transaction(write=True):

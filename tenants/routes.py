@@ -104,7 +104,11 @@ class UserController(Controller):
     async def read(self, staff: StaffService, user_id: str) -> UserOut:
         return await staff.get_user(parse_id(user_id))
 
-    @post("/{user_id:str}/api-keys", operation_id="createApiKey", opt={"min_role": Role.viewer})
+    @post(
+        "/{user_id:str}/api-keys",
+        operation_id="createApiKey",
+        opt={"min_role": Role.viewer, "shows_secret": True},
+    )
     async def create_key(
         self, staff: StaffService, user_id: str, data: ApiKeyCreate
     ) -> ApiKeyCreated:

@@ -6,17 +6,39 @@ import datetime
 from typing import Annotated, Any
 
 import msgspec
+from litestar.params import Parameter
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-ShortText = Annotated[str, msgspec.Meta(max_length=200)]
-Text = Annotated[str, msgspec.Meta(max_length=4000)]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
-Phone = Annotated[str, msgspec.Meta(min_length=3, max_length=40)]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+# Text never holds NUL (PostgreSQL cannot store it); names hold at least one visible character.
+PLAIN = r"^[^\x00]*$"
+VISIBLE = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def text(max_length: int, *, required: bool = False) -> Any:
+    """A string of at most `max_length` characters; `required`: not blank."""
+    return Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1 if required else 0,
+            max_length=max_length,
+            pattern=VISIBLE if required else PLAIN,
+        ),
+    ]
+
+
+Name = text(200, required=True)
+ShortText = text(200)
+Text = text(4000)
+Tag = text(50, required=True)
+# Checked and normalised by the service (core.contactinfo), which names the field on error.
+Phone = Annotated[str, msgspec.Meta(min_length=3, max_length=40, pattern=PLAIN)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=PLAIN)]
+# Query-string filters (Litestar enforces `Parameter` constraints on query parameters).
+# (The constraint must wrap the whole optional type for Litestar to apply it.)
+OptionalQueryText = Annotated[str | None, Parameter(max_length=200, pattern=PLAIN)]
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 # Money in minor units: positive, and at most 10^13 (a hundred billion in major units).
 Amount = Annotated[int, msgspec.Meta(gt=0, le=10_000_000_000_000)]
-Attributes = dict[Annotated[str, msgspec.Meta(max_length=100)], Any]
+Attributes = dict[text(100), Any]
 # An instant: a time with an offset (a naive time is ambiguous and refused).
 Instant = Annotated[datetime.datetime, msgspec.Meta(tz=True)]
 

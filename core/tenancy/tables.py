@@ -60,6 +60,10 @@ class User(TenantTable, tablename="users"):
 
 
 class IdempotencyRecord(TenantTable, tablename="idempotency_keys"):
+    """One `Idempotency-Key` of one staff member; `response_body` is NULL while the request
+    runs, and stays NULL for responses that show a secret once."""
+
+    user_id = UUID()
     key = Varchar(length=255)
     request_hash = Varchar(length=64)
     status_code = Integer(null=True, default=None)

@@ -8,6 +8,7 @@ from litestar.di import Provide
 from core.crypto import FieldCipher
 from core.domain.customers import schemas
 from core.domain.customers.service import CustomerService
+from core.domain.types import OptionalQueryText
 from core.ids import parse_id
 from core.pagination import DEFAULT_LIMIT, Limit, Page
 from core.tenancy.context import Role, TenantContext
@@ -34,8 +35,8 @@ class CustomerController(Controller):
         service: CustomerService,
         limit: Limit = DEFAULT_LIMIT,
         cursor: str | None = None,
-        q: str | None = None,
-        tag: str | None = None,
+        q: OptionalQueryText = None,
+        tag: OptionalQueryText = None,
         owner_id: str | None = None,
     ) -> Page[schemas.Customer]:
         """Filter by `q` (name, phone digits, e-mail), `tag` and `owner_id`."""

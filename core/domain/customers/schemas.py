@@ -12,7 +12,10 @@ from msgspec import UNSET, UnsetType
 
 from core.domain.types import Attributes, Email, Input, Name, Output, Phone, ShortText, Tag, Text
 
-IdNumber = Annotated[str, msgspec.Meta(min_length=4, max_length=40)]
+# Letters, digits and dashes: a masked value ("110101****1234") is not an ID number.
+IdNumber = Annotated[
+    str, msgspec.Meta(min_length=4, max_length=40, pattern="^[0-9A-Za-z][0-9A-Za-z -]*$")
+]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=50)]
 
 

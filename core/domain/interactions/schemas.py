@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
-from typing import Annotated
 
-import msgspec
-
-from core.domain.types import Input, Instant, Output
+from core.domain.types import Input, Instant, Output, text
 
 # RFC 3339 with an offset: a time without one would be ambiguous.
-Channel = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
-Summary = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+Channel = text(50, required=True)
+Summary = text(4000, required=True)
 
 
 class Direction(enum.StrEnum):

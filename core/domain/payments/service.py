@@ -14,35 +14,12 @@ from core.domain.payments.schemas import PaymentKind
 from core.domain.payments.tables import Payment
 from core.domain.timeline.service import Timeline
 from core.errors import Conflict, InvalidInput, NotFound
+from core.money import check_currency, major_units
 from core.pagination import Cursor, Page
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
 
 # ISO 4217 minor-unit exponents other than 2, for human-readable timeline summaries.
-MINOR_UNIT_EXPONENTS = {
-    **dict.fromkeys(
-        (
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ),
-        0,
-    ),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-}
 
 
 class PaymentService:
@@ -91,6 +68,7 @@ class PaymentService:
             if not await self.customers.get_active(data.customer_id):
                 raise InvalidInput([("customer_id", "no such customer in this tenant")])
             currency = data.currency or self.ctx.currency
+            check_currency(currency)
             if is_refund:
                 currency = await self._check_refund(data)
             row = await self.payments.insert(
@@ -140,15 +118,6 @@ class PaymentService:
                 f"of {original['amount']} ({currency} minor units)."
             )
         return currency
-
-
-def major_units(amount: int, currency: str) -> str:
-    """`12345` CNY → `123.45`; zero- and three-decimal currencies per ISO 4217."""
-    exponent = MINOR_UNIT_EXPONENTS.get(currency, 2)
-    if exponent == 0:
-        return str(amount)
-    whole, fraction = divmod(amount, 10**exponent)
-    return f"{whole}.{fraction:0{exponent}d}"
 
 
 def payment_view(row: dict[str, Any], refunded: dict[uuid.UUID, int]) -> schemas.Payment:

@@ -9,6 +9,7 @@ from litestar.di import Provide
 
 from core.domain.tasks import schemas
 from core.domain.tasks.service import TaskService
+from core.domain.types import OptionalQueryText
 from core.ids import parse_id
 from core.pagination import DEFAULT_LIMIT, Limit, Page
 from core.tenancy.context import TenantContext
@@ -37,7 +38,7 @@ class TaskController(Controller):
         status: schemas.TaskStatus | None = None,
         customer_id: str | None = None,
         assignee_id: str | None = None,
-        source: str | None = None,
+        source: OptionalQueryText = None,
         due_before: datetime.datetime | None = None,
     ) -> Page[schemas.Task]:
         """Filter by `status`, `customer_id`, `assignee_id`, `source` and `due_before`."""

@@ -7,7 +7,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from migrations.rls import create_index, enable_tenant_rls
 
-ID = "2026-11-23T03:54:30:000000"
+ID = "2026-11-23T04:03:16:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "tenant-leading indexes and row-level security"
 
@@ -20,7 +20,7 @@ RLS_TABLES = (
 INDEXES = (
     ("api_keys", ("tenant_id", "user_id"), False),
     ("users", ("tenant_id", "email"), True),
-    ("idempotency_keys", ("tenant_id", "key"), True),
+    ("idempotency_keys", ("tenant_id", "user_id", "key"), True),
     ("customers", ("tenant_id", "id"), False),
     ("customers", ("tenant_id", "phone"), False),
     ("customers", ("tenant_id", "email"), False),
