@@ -13,6 +13,7 @@ from core.settings import Settings
 
 def create_app() -> Litestar:
     os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
-    from tenants.routes import TENANT_ROUTES
+    from tenants.routes import tenant_routes
 
-    return create_core_app(Settings.from_env(), route_handlers=TENANT_ROUTES)
+    settings = Settings.from_env()
+    return create_core_app(settings, route_handlers=tenant_routes(settings))

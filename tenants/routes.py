@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post
+from typing import Any
+
+from litestar import Controller, Router, delete, get, patch, post
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 
@@ -24,17 +26,12 @@ from tenants.schemas import (
 )
 from tenants.staff import StaffService
 
-_signup_limit = RateLimitConfig(
-    rate_limit=("minute", Settings.from_env().signup_rate_per_minute), store="signup_rate_limit"
-)
-
 
 @post(
     "/api/v1/signup",
     operation_id="signUp",
     tags=["platform"],
     opt={"exclude_from_auth": True},
-    middleware=[_signup_limit.middleware],
     security=[],
 )
 async def sign_up(data: SignupIn) -> SignupOut:
@@ -132,11 +129,16 @@ async def revoke_api_key(staff: StaffService, api_key_id: str) -> None:
     await staff.revoke_key(parse_id(api_key_id))
 
 
-TENANT_ROUTES = [
-    sign_up,
-    PlatformTenantController,
-    get_tenant,
-    update_tenant,
-    UserController,
-    revoke_api_key,
-]
+def tenant_routes(settings: Settings) -> list[Any]:
+    """The routes of this package; signup is rate limited per client address."""
+    signup_limit = RateLimitConfig(
+        rate_limit=("minute", settings.signup_rate_per_minute), store="signup_rate_limit"
+    )
+    return [
+        Router("/", route_handlers=[sign_up], middleware=[signup_limit.middleware]),
+        PlatformTenantController,
+        get_tenant,
+        update_tenant,
+        UserController,
+        revoke_api_key,
+    ]
