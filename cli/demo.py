@@ -151,16 +151,24 @@ async def create_demo() -> dict[str, Any]:
 
 def print_demo(result: dict[str, Any], base_url: str) -> None:
     key = result["api_key"]
-    Console().print(
+    console = Console()
+    console.print(
         Panel.fit(
             f"Demo tenant [bold]{result['tenant']['name']}[/bold] ({result['tenant']['slug']})\n"
-            f"API key: [bold green]{key}[/bold green]\n\n"
-            "Try:\n"
-            f"  curl -s {base_url}/api/v1/customers -H 'Authorization: Bearer {key}'\n"
-            f"  curl -s -X POST {base_url}/api/v1/customers -H 'Authorization: Bearer {key}' "
-            f"-H 'Content-Type: application/json' -d '{SAMPLE_CUSTOMER}'\n\n"
+            f"API key: [bold green]{key}[/bold green]\n"
             f"API reference: {base_url}/schema",
             title="Patron demo",
             border_style="cyan",
         )
+    )
+    # Plain, unwrapped lines: they must survive copy and paste.
+    auth = f"-H 'Authorization: Bearer {key}'"
+    console.print("Try:", highlight=False)
+    console.print(f"  curl -s {base_url}/api/v1/customers {auth}", soft_wrap=True, highlight=False)
+    console.print(
+        f"  curl -s -X POST {base_url}/api/v1/customers {auth} "
+        f"-H 'Content-Type: application/json' -d '{SAMPLE_CUSTOMER}'",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
     )
