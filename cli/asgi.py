@@ -13,7 +13,10 @@ from core.settings import Settings
 
 def create_app() -> Litestar:
     os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
+    from core.plugins.host import PluginHost
+    from core.plugins.loader import discover
     from tenants.routes import tenant_routes
 
     settings = Settings.from_env()
-    return create_core_app(settings, route_handlers=tenant_routes(settings))
+    host = PluginHost(discover(settings.plugins_allowlist))
+    return create_core_app(settings, host, route_handlers=tenant_routes(settings))

@@ -21,7 +21,10 @@ from core import db
 from core.auth import CredentialMiddleware, access_guard, tenant_of
 from core.crypto import FieldCipher
 from core.errors import EXCEPTION_HANDLERS, problem
+from core.events import OutboxRelay
 from core.idempotency import IdempotencyMiddleware
+from core.plugins.controller import PluginController
+from core.plugins.host import PluginHost
 from core.routes import CORE_ROUTES
 from core.settings import Settings
 
@@ -38,20 +41,29 @@ async def health() -> Any:
     return problem(503, "Database unreachable", "The process cannot reach its database.")
 
 
-def create_app(settings: Settings, route_handlers: Sequence[Any] = (), **config: Any) -> Litestar:
+def create_app(
+    settings: Settings, host: PluginHost, route_handlers: Sequence[Any] = (), **config: Any
+) -> Litestar:
+    """The API: core routes, `route_handlers` from the composition root, and the routes of
+    every loaded plugin (mounted once; 404 for tenants that have not enabled them)."""
     cipher = FieldCipher(settings.secret_key)
+    relay = OutboxRelay(host)
 
     def provide_cipher() -> FieldCipher:
         return cipher
 
+    def provide_host() -> PluginHost:
+        return host
+
     return Litestar(
-        route_handlers=[health, *CORE_ROUTES, *route_handlers],
-        on_startup=[db.start],
-        on_shutdown=[db.stop],
+        route_handlers=[health, *CORE_ROUTES, PluginController, *host.routers(), *route_handlers],
+        on_startup=[db.start, relay.start],
+        on_shutdown=[relay.stop, db.stop],
         middleware=[
             DefineMiddleware(
                 CredentialMiddleware,
                 operator_token=settings.operator_token,
+                enabled=host.enabled,
                 exclude=PUBLIC_PATHS,
             ),
             IdempotencyMiddleware(),
@@ -60,6 +72,7 @@ def create_app(settings: Settings, route_handlers: Sequence[Any] = (), **config:
         dependencies={
             "ctx": Provide(tenant_of, sync_to_thread=False),
             "cipher": Provide(provide_cipher, sync_to_thread=False),
+            "host": Provide(provide_host, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=MAX_BODY_BYTES,
@@ -73,7 +86,7 @@ def create_app(settings: Settings, route_handlers: Sequence[Any] = (), **config:
             ),
             security=[{"bearer": []}],
         ),
-        state={"settings": settings},
+        state={"settings": settings, "host": host},
         debug=False,
         **config,
     )

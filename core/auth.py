@@ -23,7 +23,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from core import db
 from core.crypto import constant_time_equals, hash_api_key
-from core.errors import Forbidden, TenantReadOnly, Unauthorized
+from core.errors import Forbidden, NotFound, TenantReadOnly, Unauthorized
+from core.plugins.state import EnabledPlugins
 from core.tenancy.context import Role, TenantContext, TenantStatus
 from core.tenancy.repository import utcnow
 from core.tenancy.tables import ApiKey
@@ -42,7 +43,7 @@ OPERATOR = Operator()
 
 _KEY_LOOKUP = """
 SELECT k.id AS key_id, k.tenant_id, k.user_id, k.last_used_at,
-       t.status, t.timezone, t.currency, t.country
+       t.status, t.timezone, t.currency, t.country, t.plugins_revision
 FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
 WHERE k.key_hash = {} AND k.revoked_at IS NULL
 """
@@ -60,7 +61,7 @@ def _as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-async def resolve_api_key(key: str) -> TenantContext:
+async def resolve_api_key(key: str, enabled: EnabledPlugins) -> TenantContext:
     async with db.transaction():
         rows = await ApiKey.raw(_KEY_LOOKUP, hash_api_key(key))
     if not rows:
@@ -80,6 +81,8 @@ async def resolve_api_key(key: str) -> TenantContext:
         timezone=row["timezone"],
         currency=row["currency"],
         country=row["country"],
+        plugins=await enabled.configs(tenant_id, row["plugins_revision"]),
+        plugins_revision=row["plugins_revision"],
     )
 
 
@@ -99,9 +102,12 @@ async def _touch(row: dict[str, Any]) -> None:
 
 
 class CredentialMiddleware(AbstractAuthenticationMiddleware):
-    def __init__(self, app: Any, operator_token: str | None, **kwargs: Any) -> None:
+    def __init__(
+        self, app: Any, operator_token: str | None, enabled: EnabledPlugins, **kwargs: Any
+    ) -> None:
         super().__init__(app, **kwargs)
         self.operator_token = operator_token
+        self.enabled = enabled
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         token = _bearer(connection)
@@ -109,15 +115,18 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
             if self.operator_token and constant_time_equals(token, self.operator_token):
                 return AuthenticationResult(user=OPERATOR, auth=OPERATOR)
             raise Unauthorized("Platform endpoints take the operator token.")
-        context = await resolve_api_key(token)
+        context = await resolve_api_key(token, self.enabled)
         return AuthenticationResult(user=context, auth=context)
 
 
 def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """Role floor and read-only tenants, for every authenticated tenant route."""
+    """Plugin routes of disabled plugins (404), the role floor and read-only tenants."""
     user = connection.scope.get("user")
     if not isinstance(user, TenantContext):
         return  # public and platform routes are guarded by the middleware
+    plugin = handler.opt.get("plugin")
+    if plugin is not None and plugin not in user.plugins:
+        raise NotFound(f"Not found (the plugin {plugin} is not enabled for this tenant).")
     method = connection.scope.get("method", "GET")
     floor = handler.opt.get("min_role") or (Role.viewer if method in SAFE_METHODS else Role.agent)
     if not user.at_least(floor):

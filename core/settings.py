@@ -8,6 +8,8 @@ from pathlib import Path
 
 import msgspec
 
+from core.plugins.loader import parse_allowlist
+
 DATA_DIR = Path(".patron")
 
 
@@ -30,16 +32,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        plugins = env.get("PATRON_PLUGINS")
         return cls(
             database_url=env.get("PATRON_DATABASE_URL")
             or f"sqlite:///{DATA_DIR / 'patron.sqlite'}",
             redis_url=env.get("PATRON_REDIS_URL") or None,
             operator_token=env.get("PATRON_OPERATOR_TOKEN") or None,
             secret_key=env.get("PATRON_SECRET_KEY") or _embedded_secret_key(),
-            plugins_allowlist=(
-                tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None
-            ),
+            plugins_allowlist=parse_allowlist(env.get("PATRON_PLUGINS")),
             webhook_allow_private=env.get("PATRON_WEBHOOK_ALLOW_PRIVATE") == "1",
             stripe_secret_key=env.get("PATRON_STRIPE_SECRET_KEY") or None,
             stripe_webhook_secret=env.get("PATRON_STRIPE_WEBHOOK_SECRET") or None,

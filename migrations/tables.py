@@ -6,6 +6,8 @@ from core.domain.interactions.tables import Interaction
 from core.domain.payments.tables import Payment
 from core.domain.tasks.tables import Task
 from core.domain.timeline.tables import TimelineEntry
+from core.events import OutboxEvent
+from core.plugins.state import PluginConfigChange, TenantPlugin
 from core.tenancy.tables import ApiKey, IdempotencyRecord, Tenant, User
 
 CORE_TABLES = (
@@ -21,4 +23,7 @@ CORE_TABLES = (
     Interaction,
     Payment,
     TimelineEntry,
+    TenantPlugin,
+    PluginConfigChange,
+    OutboxEvent,
 )

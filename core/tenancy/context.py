@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from typing import Any
 
 import msgspec
 
@@ -37,8 +38,12 @@ class TenantStatus(enum.StrEnum):
         return self not in (TenantStatus.suspended, TenantStatus.canceled)
 
 
-class TenantContext(msgspec.Struct, frozen=True):
-    """Passed explicitly to services and repositories; never read from ambient state."""
+class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
+    """Passed explicitly to services and repositories; never read from ambient state.
+
+    `plugins` maps each plugin the tenant enabled to its validated config, as of
+    `plugins_revision` (bumped on every enable, disable or reconfigure).
+    """
 
     tenant_id: uuid.UUID
     user_id: uuid.UUID
@@ -47,6 +52,8 @@ class TenantContext(msgspec.Struct, frozen=True):
     timezone: str
     currency: str
     country: str
+    plugins: dict[str, Any] = msgspec.field(default_factory=dict)
+    plugins_revision: int = 0
 
     def at_least(self, role: Role) -> bool:
         return self.role >= role

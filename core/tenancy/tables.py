@@ -33,13 +33,15 @@ class Tenant(PlatformTable, tablename="tenants"):
     currency = Varchar(length=3, default="CNY")
     locale = Varchar(length=35, default="zh-CN")
     country = Varchar(length=2, default="CN")
+    # Bumped on every plugin enable/disable/reconfigure: every process reloads on the next request.
+    plugins_revision = Integer(default=0)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
 
 class ApiKey(TenantTable, tablename="api_keys"):
     """The credential index. It is looked up by hash before the tenant is known, so it is
-    the one tenant table without row-level security (see `RLS_EXEMPT`); everything else
+    one of the tenant tables without row-level security (see `RLS_EXEMPT`); everything else
     reaches it through `TenantRepository`, which filters by tenant.
     """
 
@@ -71,5 +73,6 @@ class IdempotencyRecord(TenantTable, tablename="idempotency_keys"):
     created_at = Timestamptz()
 
 
-# Tables that must be readable before a tenant is known (credential resolution).
-RLS_EXEMPT = frozenset({"api_keys"})
+# Tables that the platform reads across tenants: credential resolution (`api_keys`) and
+# the event relay (`outbox_events`). Every other tenant table has row-level security.
+RLS_EXEMPT = frozenset({"api_keys", "outbox_events"})

@@ -13,8 +13,9 @@ from core.tenancy.tables import TenantTable
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "tenants", "plugins", "cli")
 QUERY_METHODS = {"select", "objects", "update", "delete", "insert", "raw", "count", "exists"}
-# The credential index is read before any tenant is known (see core/tenancy/tables.py).
-ALLOWED_DIRECT_ACCESS = {("core/auth.py", "ApiKey")}
+# Read across tenants by the platform (see RLS_EXEMPT in core/tenancy/tables.py): the
+# credential index before any tenant is known, and the outbox by the event relay.
+ALLOWED_DIRECT_ACCESS = {("core/auth.py", "ApiKey"), ("core/events.py", "OutboxEvent")}
 
 
 def _sources(*packages: str) -> list[Path]:

@@ -21,6 +21,10 @@ PARAM = re.compile(r"\{([a-z_]+)\}")
 
 Ids = dict[str, str]
 
+# Path parameters that name something shared by all tenants (an installed plugin), not a
+# tenant's resource: a route with only these is no isolation boundary.
+SHARED_PARAMS = {"name": "gym"}
+
 # A valid body for every write operation, given the ids of the caller's world.
 SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "createCustomer": lambda ids: {"name": "样本客户", "phone": "13811112222"},
@@ -52,6 +56,8 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     },
     "createApiKey": lambda ids: {"label": "sample"},
     "revokeApiKey": lambda ids: {},
+    "enablePlugin": lambda ids: {"config": {}},
+    "disablePlugin": lambda ids: {},
 }
 
 
@@ -65,6 +71,11 @@ class Operation:
     @property
     def params(self) -> list[str]:
         return PARAM.findall(self.path)
+
+    @property
+    def resource_params(self) -> list[str]:
+        """The parameters naming one tenant's resources."""
+        return [p for p in self.params if p not in SHARED_PARAMS]
 
     @property
     def writes(self) -> bool:
@@ -137,7 +148,11 @@ def build_world(tenant: Tenant) -> Ids:
     )
     deleted = _created(c.post("/customers", json={"name": f"Deleted of {tenant.slug}"}))
     assert c.delete(f"/customers/{deleted['id']}").status_code == 204
-    ids: Ids = {"customer_id": customer["id"], "deleted_customer_id": deleted["id"]}
+    ids: Ids = {
+        **SHARED_PARAMS,
+        "customer_id": customer["id"],
+        "deleted_customer_id": deleted["id"],
+    }
     ids["contact_id"] = _created(
         c.post(f"/customers/{customer['id']}/contacts", json={"name": "Parent"})
     )["id"]

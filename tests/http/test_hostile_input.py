@@ -137,7 +137,7 @@ def test_invalid_ids_in_paths_are_404(tenant: Tenant, bad_id: str):
     ids = build_world(tenant)
     failures: list[str] = []
     for op in tenant_operations(openapi):
-        for param in op.params:
+        for param in op.resource_params:
             response = op.call(tenant.client, {**ids, param: bad_id})
             if response.status_code != 404:
                 failures.append(f"{op.method} {op.path} {param}={bad_id}: {response.status_code}")

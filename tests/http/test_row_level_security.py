@@ -18,8 +18,8 @@ from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.postgres_only
 
-# Read by key hash before the tenant is known (see core/tenancy/tables.py).
-RLS_EXEMPT = {"api_keys"}
+# Read across tenants by the platform (see RLS_EXEMPT in core/tenancy/tables.py).
+RLS_EXEMPT = {"api_keys", "outbox_events"}
 
 
 def _query(dsn: str, sql: str, *args: Any, tenant_id: str | None = None) -> list[asyncpg.Record]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 
 from core.crypto import FieldCipher
@@ -11,11 +11,12 @@ from core.domain.customers.service import CustomerService
 from core.domain.types import OptionalQueryText
 from core.ids import parse_id
 from core.pagination import DEFAULT_LIMIT, Limit, Page
+from core.plugins.host import PluginHost
 from core.tenancy.context import Role, TenantContext
 
 
-def customer_service(ctx: TenantContext, cipher: FieldCipher) -> CustomerService:
-    return CustomerService(ctx, cipher)
+def customer_service(ctx: TenantContext, cipher: FieldCipher, host: PluginHost) -> CustomerService:
+    return CustomerService(ctx, cipher, host)
 
 
 class CustomerController(Controller):
@@ -33,17 +34,22 @@ class CustomerController(Controller):
     async def list(
         self,
         service: CustomerService,
+        request: Request,
         limit: Limit = DEFAULT_LIMIT,
         cursor: str | None = None,
         q: OptionalQueryText = None,
         tag: OptionalQueryText = None,
         owner_id: str | None = None,
     ) -> Page[schemas.Customer]:
-        """Filter by `q` (name, phone digits, e-mail), `tag` and `owner_id`."""
+        """Filter by `q` (name, phone digits, e-mail), `tag`, `owner_id`, and by enabled
+        plugins' filters named `<plugin>.<key>` (e.g. `education.tier=key`)."""
         owner = parse_id(owner_id) if owner_id else None
         if owner_id and owner is None:
             return Page(items=[], next_cursor=None)
-        return await service.list(limit=limit, cursor=cursor, q=q, tag=tag, owner_id=owner)
+        plugin_filters = {k: v for k, v in request.query_params.items() if "." in k}
+        return await service.list(
+            limit=limit, cursor=cursor, q=q, tag=tag, owner_id=owner, plugin_filters=plugin_filters
+        )
 
     @get("/{customer_id:str}", operation_id="getCustomer")
     async def read(self, service: CustomerService, customer_id: str) -> schemas.Customer:

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from core import events
 from core.contactinfo import (
     ContactInfoError,
     mask_id_number,
@@ -26,6 +27,7 @@ from core.domain.customers.tables import Consent, Customer
 from core.domain.timeline.service import Timeline
 from core.errors import Conflict, InvalidInput, NotFound
 from core.pagination import Cursor, Page
+from core.plugins.host import PluginHost
 from core.tenancy.context import Role, TenantContext
 from core.tenancy.repository import utcnow
 from core.tenancy.users import UserRepository
@@ -55,9 +57,12 @@ def normalized_contact_fields(
 
 
 class CustomerService:
-    def __init__(self, ctx: TenantContext, cipher: FieldCipher) -> None:
+    def __init__(
+        self, ctx: TenantContext, cipher: FieldCipher, host: PluginHost | None = None
+    ) -> None:
         self.ctx = ctx
         self.cipher = cipher
+        self.host = host  # plugin sections, filters and vetoes
         self.customers = CustomerRepository(ctx.tenant_id)
         self.tags = CustomerTagRepository(ctx.tenant_id)
         self.consents = ConsentRepository(ctx.tenant_id)
@@ -69,7 +74,11 @@ class CustomerService:
             row = await self._require(customer_id)
             tags = await self.tags.tags_of([row["id"]])
         customer = self.view(row, tags.get(row["id"], []))
-        customer.plugins = {}  # sections of enabled plugins: filled by the plugin host
+        customer.plugins = (
+            await self.host.customer_sections(self.ctx, msgspec.to_builtins(customer))
+            if self.host is not None
+            else {}
+        )
         return customer
 
     async def list(
@@ -80,8 +89,13 @@ class CustomerService:
         q: str | None = None,
         tag: str | None = None,
         owner_id: uuid.UUID | None = None,
+        plugin_filters: dict[str, str] | None = None,
     ) -> Page[schemas.Customer]:
         where = [Customer.deleted_at.is_null()]
+        for name, value in (plugin_filters or {}).items():
+            if self.host is None:
+                raise InvalidInput([(name, "not a filter of an enabled plugin")])
+            where.append(Customer.id.is_in(self.host.customer_filter(self.ctx, name, value)))
         if q:
             where.append(self.customers.search(q))
         if tag:
@@ -96,6 +110,7 @@ class CustomerService:
     # -- writes --------------------------------------------------------------------------
     async def create(self, data: schemas.CustomerCreate) -> schemas.Customer:
         values = self._storable(msgspec.structs.asdict(data))
+        self._veto("customer.create", None, msgspec.to_builtins(data))
         provenance = data.provenance or schemas.ProvenanceIn()
         now = utcnow()
         async with tenant_transaction(self.ctx.tenant_id, write=True):
@@ -113,6 +128,7 @@ class CustomerService:
             await self.timeline.record(
                 row["id"], "customer.created", f"Customer {data.name} created", subject_id=row["id"]
             )
+            await self._emit("customer.created", row, sorted(set(tags)))
         return self.view(row, sorted(set(tags)))
 
     async def update(
@@ -121,6 +137,7 @@ class CustomerService:
         changes = self._storable(data.changes())
         async with tenant_transaction(self.ctx.tenant_id, write=True):
             current = await self._require(customer_id)
+            self._veto("customer.update", current, msgspec.to_builtins(data.changes()))
             await self._check_references(changes, None, customer_id=current["id"])
             tags = changes.pop("tags", None)
             if tags is not None:
@@ -135,15 +152,20 @@ class CustomerService:
                 data={"fields": changed},
             )
             all_tags = await self.tags.tags_of([current["id"]])
-        assert row is not None
+            assert row is not None
+            await self._emit("customer.updated", row, all_tags.get(row["id"], []), changed=changed)
         return self.view(row, all_tags.get(current["id"], []))
 
     async def delete(self, customer_id: uuid.UUID | None) -> None:
         async with tenant_transaction(self.ctx.tenant_id, write=True):
             row = await self._require(customer_id)
+            self._veto("customer.delete", row, {})
             await self.customers.update(row["id"], {"deleted_at": utcnow()})
             await self.timeline.record(
                 row["id"], "customer.deleted", "Customer deleted", subject_id=row["id"]
+            )
+            await events.emit(
+                self.ctx, "customer.deleted", {"customer_id": str(row["id"])}, customer_id=row["id"]
             )
 
     async def restore(self, customer_id: uuid.UUID | None) -> schemas.Customer:
@@ -215,6 +237,15 @@ class CustomerService:
         return consent_view(row)
 
     # -- helpers -------------------------------------------------------------------------
+    def _veto(self, action: str, current: dict | None, change: dict[str, Any]) -> None:
+        if self.host is not None:
+            self.host.veto(self.ctx, action, current, change)
+
+    async def _emit(self, event: str, row: dict, tags: list[str], **extra: Any) -> None:
+        """An event carrying the whole customer, unmasked: plugins act on real values."""
+        customer = msgspec.to_builtins(self.view(row, tags, unmasked=True))
+        await events.emit(self.ctx, event, {"customer": customer, **extra}, customer_id=row["id"])
+
     async def _require(self, customer_id: uuid.UUID | None) -> dict:
         row = await self.customers.get_active(customer_id)
         if row is None:
@@ -262,8 +293,10 @@ class CustomerService:
         if errors:
             raise InvalidInput(errors)
 
-    def view(self, row: dict[str, Any], tags: list[str]) -> schemas.Customer:
-        sees_whole = self.ctx.at_least(SENSITIVE_VIEWER_FLOOR)
+    def view(
+        self, row: dict[str, Any], tags: list[str], unmasked: bool = False
+    ) -> schemas.Customer:
+        sees_whole = unmasked or self.ctx.at_least(SENSITIVE_VIEWER_FLOOR)
         phone = row["phone"]
         id_number = (
             self.cipher.decrypt(row["id_number_encrypted"]) if row["id_number_encrypted"] else None

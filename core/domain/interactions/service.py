@@ -6,6 +6,9 @@ import datetime
 import uuid
 from typing import Any
 
+import msgspec
+
+from core import events
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.interactions import schemas
@@ -65,7 +68,14 @@ class InteractionService:
                 occurred_at=occurred_at,
                 data={"channel": data.channel, "direction": str(data.direction)},
             )
-        return interaction_view(row)
+            interaction = interaction_view(row)
+            await events.emit(
+                self.ctx,
+                "interaction.logged",
+                {"interaction": msgspec.to_builtins(interaction)},
+                customer_id=customer["id"],
+            )
+        return interaction
 
     async def _require_customer(self, customer_id: uuid.UUID | None) -> dict:
         row = await self.customers.get_active(customer_id)

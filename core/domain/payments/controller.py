@@ -9,11 +9,12 @@ from core.domain.payments import schemas
 from core.domain.payments.service import PaymentService
 from core.ids import parse_id
 from core.pagination import DEFAULT_LIMIT, Limit, Page
+from core.plugins.host import PluginHost
 from core.tenancy.context import TenantContext
 
 
-def payment_service(ctx: TenantContext) -> PaymentService:
-    return PaymentService(ctx)
+def payment_service(ctx: TenantContext, host: PluginHost) -> PaymentService:
+    return PaymentService(ctx, host)
 
 
 class PaymentController(Controller):

@@ -6,6 +6,9 @@ import datetime
 import uuid
 from typing import Any
 
+import msgspec
+
+from core import events
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.payments import schemas
@@ -16,6 +19,7 @@ from core.domain.timeline.service import Timeline
 from core.errors import Conflict, InvalidInput, NotFound
 from core.money import check_currency, major_units
 from core.pagination import Cursor, Page
+from core.plugins.host import PluginHost
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
 
@@ -23,8 +27,9 @@ from core.tenancy.repository import utcnow
 
 
 class PaymentService:
-    def __init__(self, ctx: TenantContext) -> None:
+    def __init__(self, ctx: TenantContext, host: PluginHost | None = None) -> None:
         self.ctx = ctx
+        self.host = host  # for plugin vetoes of new payments
         self.payments = PaymentRepository(ctx.tenant_id)
         self.customers = CustomerRepository(ctx.tenant_id)
         self.timeline = Timeline(ctx)
@@ -64,6 +69,8 @@ class PaymentService:
             raise InvalidInput([("refund_of_id", "only a refund names a payment")])
         now = utcnow()
         occurred_at = data.occurred_at.astimezone(datetime.UTC) if data.occurred_at else now
+        if self.host is not None:
+            self.host.veto(self.ctx, "payment.record", None, msgspec.to_builtins(data))
         async with tenant_transaction(self.ctx.tenant_id, write=True):
             if not await self.customers.get_active(data.customer_id):
                 raise InvalidInput([("customer_id", "no such customer in this tenant")])
@@ -96,7 +103,14 @@ class PaymentService:
                     "refund_of_id": data.refund_of_id,
                 },
             )
-        return payment_view(row, {})
+            payment = payment_view(row, {})
+            await events.emit(
+                self.ctx,
+                "payment.recorded",
+                {"payment": msgspec.to_builtins(payment)},
+                customer_id=data.customer_id,
+            )
+        return payment
 
     # -- helpers -------------------------------------------------------------------------
     async def _check_refund(self, data: schemas.PaymentCreate) -> str:

@@ -6,6 +6,9 @@ import datetime
 import uuid
 from typing import Any
 
+import msgspec
+
+from core import events
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.tasks import schemas
@@ -96,7 +99,14 @@ class TaskService:
                 completed_at=None,
             )
             await self._record(row, "task.created", f"Task created: {data.title}")
-        return task_view(row)
+            task = task_view(row)
+            await events.emit(
+                self.ctx,
+                "task.created",
+                {"task": msgspec.to_builtins(task)},
+                customer_id=row["customer_id"],
+            )
+        return task
 
     async def update(self, task_id: uuid.UUID | None, data: schemas.TaskUpdate) -> schemas.Task:
         changes = data.changes()
@@ -116,10 +126,18 @@ class TaskService:
                 changes["completed_at"] = now if status == TaskStatus.done else None
             row = await self.tasks.update(current["id"], {**changes, "updated_at": now})
             assert row is not None
+            task = task_view(row)
             if entered:
                 kind, verb = STATUS_ENTRIES[TaskStatus(status)]
                 await self._record(row, kind, f"Task {verb}: {row['title']}")
-        return task_view(row)
+                if status == TaskStatus.done:
+                    await events.emit(
+                        self.ctx,
+                        "task.completed",
+                        {"task": msgspec.to_builtins(task)},
+                        customer_id=row["customer_id"],
+                    )
+        return task
 
     # -- helpers -------------------------------------------------------------------------
     async def _require(self, task_id: uuid.UUID | None) -> dict:

@@ -15,7 +15,7 @@ from core.tenancy.repository import TenantRepository, utcnow
 
 
 class TimelineEntryView(Output, kw_only=True):
-    id: uuid.UUID
+    id: uuid.UUID | None  # None for entries a plugin computes when the timeline is read
     customer_id: uuid.UUID
     occurred_at: datetime.datetime
     kind: str
@@ -58,6 +58,20 @@ class Timeline:
             data=msgspec.json.encode(data or {}).decode(),
             actor_id=self.ctx.user_id,
         )
+
+
+def computed_view(customer_id: uuid.UUID, plugin: str, entry: Any) -> TimelineEntryView:
+    return TimelineEntryView(
+        id=None,
+        customer_id=customer_id,
+        occurred_at=entry.occurred_at,
+        kind=f"{plugin}.{entry.kind}",
+        source=plugin,
+        subject_id=None,
+        summary=entry.summary,
+        data=entry.data,
+        actor_id=None,
+    )
 
 
 def entry_view(row: dict[str, Any]) -> TimelineEntryView:

@@ -5,9 +5,9 @@ Written by hand: Piccolo cannot express composite indexes or RLS policies.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from migrations.rls import create_index, enable_tenant_rls
+from core.migration_steps import create_index, enable_tenant_rls
 
-ID = "2026-11-23T04:03:16:000000"
+ID = "2026-11-23T04:16:56:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "tenant-leading indexes and row-level security"
 
@@ -15,6 +15,7 @@ DESCRIPTION = "tenant-leading indexes and row-level security"
 RLS_TABLES = (
     "users", "idempotency_keys", "customers", "customer_tags", "consents",
     "timeline_entries", "contacts", "tasks", "interactions", "payments",
+    "tenant_plugins", "plugin_config_changes",
 )
 
 INDEXES = (
@@ -39,6 +40,10 @@ INDEXES = (
     ("payments", ("tenant_id", "id"), False),
     ("payments", ("tenant_id", "customer_id"), False),
     ("payments", ("tenant_id", "refund_of_id"), False),
+    ("tenant_plugins", ("tenant_id", "plugin"), True),
+    ("plugin_config_changes", ("tenant_id", "plugin"), False),
+    ("outbox_events", ("status", "next_attempt_at"), False),
+    ("outbox_events", ("tenant_id", "customer_id"), False),
 )
 
 

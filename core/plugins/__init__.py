@@ -1,0 +1,1 @@
+"""The plugin host: hook specifications, discovery, per-tenant state and dispatch."""

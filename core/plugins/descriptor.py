@@ -1,0 +1,134 @@
+"""What a plugin declares about itself, validated when it is loaded."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from core.errors import Conflict, InvalidInput, NotFound, PatronError
+from core.tenancy.context import TenantContext
+
+# The version of the plugin API (core.sdk). Plugins declare the range they support.
+CORE_API_VERSION = "1.0"
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+ConfigT = TypeVar("ConfigT", bound=msgspec.Struct)
+
+
+class EmptyConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """The config of a plugin that has no settings."""
+
+
+class Veto(msgspec.Struct, frozen=True):
+    """A plugin's refusal of a core write: 409 (state) or 422 (input), with the reason."""
+
+    reason: str
+    status: int = 409
+    field: str | None = None
+
+    def as_error(self, plugin: str) -> PatronError:
+        if self.status == 422:
+            return InvalidInput([(self.field or "body", self.reason)], f"{plugin}: {self.reason}")
+        return Conflict(f"{plugin}: {self.reason}")
+
+
+class PluginTimelineEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """An entry a plugin contributes to a timeline when it is read."""
+
+    occurred_at: datetime.datetime
+    kind: str
+    summary: str
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A job a plugin runs on a schedule in each enabling tenant's local time.
+
+    `every` is e.g. "daily 10:00", "weekly mon 09:00", "monthly 1 08:00",
+    "every 6 months"; `job(ctx)` is awaited once per tenant per slot.
+    """
+
+    name: str
+    every: str
+    job: Callable[[TenantContext], Awaitable[None]]
+
+
+class PluginError(Exception):
+    """A plugin that cannot be loaded: it is skipped with this message."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PluginDescriptor(Generic[ConfigT]):
+    """A plugin: what it is, what it needs, and what it adds.
+
+    `hooks` is the module or object holding its `@hookimpl` functions; `config` a msgspec
+    Struct whose fields all have defaults; `tables` its Piccolo tables (tenant-scoped:
+    subclasses of `TenantTable`) and `piccolo_app` the module of its Piccolo app, whose
+    migrations `patron migrate` applies; `routes` are mounted once under
+    `/api/v1/plugins/<name>/` and answer 404 to tenants that have not enabled it.
+    """
+
+    name: str
+    title: str
+    version: str
+    core_api: str = ">=1.0,<2"
+    hooks: object | None = None
+    config: type[ConfigT] = EmptyConfig  # type: ignore[assignment]
+    tables: Sequence[type] = ()
+    piccolo_app: str | None = None
+    routes: Sequence[Any] = ()
+    schedules: Sequence[Schedule] = ()
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def config_of(self, ctx: TenantContext) -> ConfigT:
+        """This plugin's config for the caller's tenant (from the context: no I/O)."""
+        try:
+            return ctx.plugins[self.name]  # type: ignore[no-any-return]
+        except KeyError:
+            raise NotFound(f"The plugin {self.name} is not enabled for this tenant.") from None
+
+    def config_schema(self) -> dict[str, Any]:
+        return msgspec.json.schema(self.config)
+
+    def default_config(self) -> ConfigT:
+        return msgspec.convert({}, self.config)
+
+    def parse_config(self, raw: Any) -> ConfigT:
+        """Validate a config document: 422 naming the offending field path."""
+        try:
+            return msgspec.convert(raw, self.config, strict=True)
+        except msgspec.ValidationError as exc:
+            message, _, path = str(exc).partition(" - at `")
+            where = "config" + path.rstrip("`").removeprefix("$") if path else "config"
+            raise InvalidInput([(where, message)]) from None
+
+    def check(self) -> None:
+        """Refuse a malformed or incompatible descriptor (the loader skips it, loudly)."""
+        if not NAME.match(self.name):
+            raise PluginError(f"name {self.name!r} must match {NAME.pattern}")
+        try:
+            Version(self.version)
+            supported = SpecifierSet(self.core_api)
+        except (InvalidVersion, InvalidSpecifier) as exc:
+            raise PluginError(f"{self.name}: {exc}") from None
+        if Version(CORE_API_VERSION) not in supported:
+            raise PluginError(
+                f"{self.name} supports core API {self.core_api}, this Patron has {CORE_API_VERSION}"
+            )
+        if not (isinstance(self.config, type) and issubclass(self.config, msgspec.Struct)):
+            raise PluginError(f"{self.name}: config must be a msgspec Struct")
+        if not self.config.__struct_config__.forbid_unknown_fields:
+            raise PluginError(f"{self.name}: config must set forbid_unknown_fields=True")
+        try:
+            self.default_config()
+        except msgspec.ValidationError as exc:
+            raise PluginError(f"{self.name}: every config field needs a default ({exc})") from None

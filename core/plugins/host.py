@@ -1,0 +1,207 @@
+"""The plugin host: the one owner of the pluggy manager, and a typed facade over it.
+
+Hooks reach only the plugins a tenant enabled: a subset caller is built once per hook
+and enabled set, then cached. Contribution hooks are called plugin by plugin so that
+one failing plugin only loses its own part of a response.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import pluggy
+from litestar import Router
+
+from core.errors import InvalidInput
+from core.plugins import hookspecs
+from core.plugins.descriptor import PluginDescriptor, PluginTimelineEntry, Veto
+from core.plugins.state import EnabledPlugins
+from core.tenancy.context import TenantContext
+
+log = logging.getLogger("patron.plugins")
+
+EVENT_HOOKS = {
+    "customer.created": "patron_customer_created",
+    "customer.updated": "patron_customer_updated",
+    "customer.deleted": "patron_customer_deleted",
+    "payment.recorded": "patron_payment_recorded",
+    "task.completed": "patron_task_completed",
+    "interaction.logged": "patron_interaction_logged",
+}
+OWN_EVENT_HOOKS = {
+    "plugin.enabled": "patron_plugin_enabled",
+    "plugin.disabled": "patron_plugin_disabled",
+    "plugin.reconfigured": "patron_plugin_reconfigured",
+}
+
+
+class _NoHooks:
+    """Stands in for a plugin that implements no hook."""
+
+
+class PluginHost:
+    def __init__(self, descriptors: Iterable[PluginDescriptor]) -> None:
+        self.manager = pluggy.PluginManager(hookspecs.PROJECT)
+        self.manager.add_hookspecs(hookspecs)
+        self.descriptors: dict[str, PluginDescriptor] = {}
+        self._hooks_of: dict[str, object] = {}
+        for descriptor in sorted(descriptors, key=lambda d: d.name):
+            self._register(descriptor)
+        self.enabled = EnabledPlugins(self.descriptors)
+        self._callers: dict[tuple[str, frozenset[str]], Any] = {}
+
+    def _register(self, descriptor: PluginDescriptor) -> None:
+        hooks = descriptor.hooks if descriptor.hooks is not None else _NoHooks()
+        try:
+            self.manager.register(hooks, name=descriptor.name)
+            self.manager.check_pending()
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            log.error("plugin %r has invalid hooks and is skipped: %s", descriptor.name, exc)
+            if self.manager.get_plugin(descriptor.name) is not None:
+                self.manager.unregister(name=descriptor.name)
+            return
+        self.descriptors[descriptor.name] = descriptor
+        self._hooks_of[descriptor.name] = hooks
+
+    # -- dispatch --------------------------------------------------------------------------
+    def _caller(self, hook: str, enabled: Iterable[str]) -> Any:
+        """The hook caller restricted to `enabled` plugins, cached per enabled set."""
+        key = (hook, frozenset(name for name in enabled if name in self._hooks_of))
+        caller = self._callers.get(key)
+        if caller is None:
+            disabled = [obj for name, obj in self._hooks_of.items() if name not in key[1]]
+            caller = self.manager.subset_hook_caller(hook, remove_plugins=disabled)
+            self._callers[key] = caller
+        return caller
+
+    def _impls(self, ctx: TenantContext, hook: str) -> list[Any]:
+        """The enabled plugins' implementations, in name order (never registration order)."""
+        impls = self._caller(hook, ctx.plugins).get_hookimpls()
+        return sorted(impls, key=lambda impl: impl.plugin_name)
+
+    def _impl_of(self, plugin: str, hook: str) -> Any | None:
+        for impl in getattr(self.manager.hook, hook).get_hookimpls():
+            if impl.plugin_name == plugin:
+                return impl
+        return None
+
+    @staticmethod
+    async def _await(result: Any) -> Any:
+        return await result if inspect.isawaitable(result) else result
+
+    # -- contributions ---------------------------------------------------------------------
+    async def customer_sections(self, ctx: TenantContext, customer: dict[str, Any]) -> dict:
+        sections: dict[str, Any] = {}
+        for impl in self._impls(ctx, "patron_customer_section"):
+            try:
+                section = await self._await(impl.function(ctx=ctx, customer=customer))
+            except Exception:  # noqa: BLE001 - the response goes on without this section
+                log.exception(
+                    "tenant %s: plugin %s failed in patron_customer_section",
+                    ctx.tenant_id,
+                    impl.plugin_name,
+                )
+                continue
+            if section is not None:
+                sections[impl.plugin_name] = section
+        return sections
+
+    async def timeline_entries(
+        self, ctx: TenantContext, customer_id: str, newer_than: Any, not_newer_than: Any
+    ) -> list[tuple[str, PluginTimelineEntry]]:
+        entries: list[tuple[str, PluginTimelineEntry]] = []
+        for impl in self._impls(ctx, "patron_timeline_entries"):
+            try:
+                found = await self._await(
+                    impl.function(
+                        ctx=ctx,
+                        customer_id=customer_id,
+                        newer_than=newer_than,
+                        not_newer_than=not_newer_than,
+                    )
+                )
+            except Exception:  # noqa: BLE001 - the timeline goes on without these entries
+                log.exception(
+                    "tenant %s: plugin %s failed in patron_timeline_entries",
+                    ctx.tenant_id,
+                    impl.plugin_name,
+                )
+                continue
+            entries.extend((impl.plugin_name, entry) for entry in found or ())
+        return entries
+
+    # -- policy ----------------------------------------------------------------------------
+    def customer_filter(self, ctx: TenantContext, name: str, value: str) -> Any:
+        """`?<plugin>.<key>=value`: the plugin's query of matching customer ids."""
+        plugin, _, key = name.partition(".")
+        impl = self._impl_of(plugin, "patron_customer_filter") if plugin in ctx.plugins else None
+        query = impl.function(ctx=ctx, key=key, value=value) if impl else None
+        if query is None:
+            raise InvalidInput([(name, "not a filter of an enabled plugin")])
+        return query
+
+    def veto(
+        self,
+        ctx: TenantContext,
+        action: str,
+        current: dict[str, Any] | None,
+        change: dict[str, Any],
+    ) -> None:
+        """Raise the first plugin veto of a core write, if any (plugins asked in name order)."""
+        for impl in self._impls(ctx, "patron_veto"):
+            verdict = impl.function(ctx=ctx, action=action, current=current, change=change)
+            if isinstance(verdict, Veto):
+                raise verdict.as_error(impl.plugin_name)
+
+    # -- events ----------------------------------------------------------------------------
+    async def deliver(
+        self, ctx: TenantContext, event: str, payload: dict[str, Any], skip: Iterable[str] = ()
+    ) -> dict[str, str | None]:
+        """Run the event's hook in each enabled plugin not in `skip`.
+
+        Returns {plugin: None on success, or the error text} so that the caller retries
+        only the plugins that failed.
+        """
+        if event in OWN_EVENT_HOOKS:
+            plugin = payload["plugin"]
+            impl = self._impl_of(plugin, OWN_EVENT_HOOKS[event])
+            impls = [impl] if impl is not None else []
+        elif event in EVENT_HOOKS:
+            impls = self._impls(ctx, EVENT_HOOKS[event])
+        else:
+            return {}
+        outcome: dict[str, str | None] = {}
+        for impl in impls:
+            if impl.plugin_name in skip:
+                continue
+            kwargs = {k: v for k, v in payload.items() if k in impl.argnames}
+            try:
+                await self._await(impl.function(ctx=ctx, **kwargs))
+                outcome[impl.plugin_name] = None
+            except Exception as exc:  # noqa: BLE001 - recorded, retried later
+                log.exception(
+                    "tenant %s: plugin %s failed handling %s",
+                    ctx.tenant_id,
+                    impl.plugin_name,
+                    event,
+                )
+                outcome[impl.plugin_name] = f"{type(exc).__name__}: {exc}"
+        return outcome
+
+    # -- routes ----------------------------------------------------------------------------
+    def routers(self) -> list[Router]:
+        """Each plugin's routes, mounted once, answering 404 to tenants without the plugin."""
+        # `opt["plugin"]` makes the app's access guard answer 404 before any role check.
+        return [
+            Router(
+                f"/api/v1/plugins/{d.name}",
+                route_handlers=list(d.routes),
+                opt={"plugin": d.name},
+                tags=[f"plugin: {d.name}"],
+            )
+            for d in self.descriptors.values()
+            if d.routes
+        ]

@@ -1,0 +1,136 @@
+"""The public SDK for plugin authors: the only module a plugin imports from Patron.
+
+Everything here is part of the versioned plugin API (`CORE_API_VERSION`); anything else
+in `core` may change without notice. See docs/plugins.md.
+
+A plugin is a package that exposes a `PluginDescriptor` through the `patron.plugins`
+entry-point group, implements hooks (see `core.plugins.hookspecs`) with `@hookimpl`,
+keeps its rows in `TenantTable` subclasses reached through `TenantRepository`, and acts on
+the tenant's data through the functions below, always with the caller's `ctx`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from core import events
+from core.db import tenant_transaction
+from core.domain.tasks.schemas import Task, TaskCreate
+from core.domain.tasks.service import TaskService
+from core.domain.timeline.service import Timeline
+from core.domain.types import Input, Output
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError
+from core.ids import parse_id, uuid7
+from core.migration_steps import create_index, enable_tenant_rls
+from core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from core.plugins.descriptor import (
+    CORE_API_VERSION,
+    EmptyConfig,
+    PluginDescriptor,
+    PluginTimelineEntry,
+    Schedule,
+    Veto,
+)
+from core.plugins.hookspecs import hookimpl
+from core.tenancy.context import Role, TenantContext
+from core.tenancy.repository import TenantRepository, utcnow
+from core.tenancy.tables import TenantTable
+
+__all__ = [
+    "CORE_API_VERSION",
+    "DEFAULT_LIMIT",
+    "Conflict",
+    "Cursor",
+    "EmptyConfig",
+    "Forbidden",
+    "Input",
+    "InvalidInput",
+    "Limit",
+    "NotFound",
+    "Output",
+    "Page",
+    "PatronError",
+    "PluginDescriptor",
+    "PluginTimelineEntry",
+    "Role",
+    "Schedule",
+    "Task",
+    "TenantContext",
+    "TenantRepository",
+    "TenantTable",
+    "Veto",
+    "create_index",
+    "create_task",
+    "emit",
+    "enable_tenant_rls",
+    "hookimpl",
+    "parse_id",
+    "record_timeline",
+    "tenant_transaction",
+    "utcnow",
+    "uuid7",
+]
+
+
+async def create_task(
+    ctx: TenantContext,
+    plugin: PluginDescriptor,
+    *,
+    title: str,
+    kind: str | None = None,
+    customer_id: uuid.UUID | str | None = None,
+    assignee_id: uuid.UUID | str | None = None,
+    due_at: datetime.datetime | None = None,
+    priority: str = "normal",
+) -> Task:
+    """Create a task for the tenant's staff; its `source` is the plugin's name."""
+    data = TaskCreate(
+        title=title,
+        kind=kind,
+        customer_id=uuid.UUID(str(customer_id)) if customer_id else None,
+        assignee_id=uuid.UUID(str(assignee_id)) if assignee_id else None,
+        due_at=due_at,
+        priority=priority,  # type: ignore[arg-type]
+    )
+    return await TaskService(ctx).create(data, source=plugin.name)
+
+
+async def record_timeline(
+    ctx: TenantContext,
+    plugin: PluginDescriptor,
+    customer_id: uuid.UUID | str,
+    kind: str,
+    summary: str,
+    *,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime.datetime | None = None,
+) -> None:
+    """Add an entry to a customer's timeline (kind is prefixed with the plugin's name)."""
+    async with tenant_transaction(ctx.tenant_id, write=True):
+        await Timeline(ctx).record(
+            uuid.UUID(str(customer_id)),
+            f"{plugin.name}.{kind}",
+            summary,
+            data=data,
+            occurred_at=occurred_at,
+            source=plugin.name,
+        )
+
+
+async def emit(
+    ctx: TenantContext,
+    plugin: PluginDescriptor,
+    event: str,
+    payload: dict[str, Any],
+    customer_id: uuid.UUID | str | None = None,
+) -> None:
+    """Publish `<plugin>.<event>` (delivered to webhooks after commit); call it inside
+    your write transaction so the event and the change commit together."""
+    await events.emit(
+        ctx,
+        f"{plugin.name}.{event}",
+        payload,
+        customer_id=uuid.UUID(str(customer_id)) if customer_id else None,
+    )
