@@ -14,6 +14,8 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import uuid7
 from core.money import check_currency
 from core.pagination import Cursor, Page
+from core.plugins.host import PluginHost
+from core.plugins.service import PluginService
 from core.tenancy.context import Role, TenantContext, TenantStatus
 from core.tenancy.repository import utcnow
 from core.tenancy.tables import Tenant, User
@@ -49,7 +51,9 @@ def check_timezone(name: str | None, field: str = "timezone") -> None:
         raise InvalidInput([(field, f"{name!r} is not an IANA time zone")]) from None
 
 
-async def create_tenant(data: SignupIn) -> SignupOut:
+async def create_tenant(data: SignupIn, host: PluginHost | None = None) -> SignupOut:
+    """Create a tenant with its owner and the owner's first key; a `preset` enables its
+    plugin set (those of it that are installed)."""
     check_timezone(data.timezone)
     check_currency(data.currency)
     if data.preset is not None and data.preset not in PRESETS:
@@ -91,7 +95,17 @@ async def create_tenant(data: SignupIn) -> SignupOut:
             raise Conflict(f"The slug {data.slug!r} is taken.") from None
         raise
     row = await Tenant.select().where(Tenant.id == tenant_id).first()
+    if data.preset is not None and host is not None:
+        await _apply_preset(row, PRESETS[data.preset], host)
+        row = await Tenant.select().where(Tenant.id == tenant_id).first()
     return SignupOut(tenant=tenant_view(row), api_key=created.key)
+
+
+async def _apply_preset(tenant: dict[str, Any], plugins: tuple[str, ...], host: PluginHost) -> None:
+    service = PluginService(await owner_context(tenant), host)
+    for name in plugins:
+        if name in host.descriptors:
+            await service.enable(name, {})
 
 
 async def list_tenants(limit: int, cursor: str | None) -> Page[TenantOut]:

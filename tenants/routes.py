@@ -10,6 +10,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 
 from core.ids import parse_id
 from core.pagination import DEFAULT_LIMIT, Limit, Page
+from core.plugins.host import PluginHost
 from core.settings import Settings
 from core.tenancy.context import Role, TenantContext, TenantStatus
 from tenants import provisioning
@@ -34,9 +35,9 @@ from tenants.staff import StaffService
     opt={"exclude_from_auth": True},
     security=[],
 )
-async def sign_up(data: SignupIn) -> SignupOut:
+async def sign_up(data: SignupIn, host: PluginHost) -> SignupOut:
     """Public: an institution signs up and receives its owner API key (shown once)."""
-    return await provisioning.create_tenant(data)
+    return await provisioning.create_tenant(data, host)
 
 
 class PlatformTenantController(Controller):
@@ -46,8 +47,8 @@ class PlatformTenantController(Controller):
     tags = ["platform"]
 
     @post(operation_id="platformCreateTenant")
-    async def create(self, data: SignupIn) -> SignupOut:
-        return await provisioning.create_tenant(data)
+    async def create(self, data: SignupIn, host: PluginHost) -> SignupOut:
+        return await provisioning.create_tenant(data, host)
 
     @get(operation_id="platformListTenants")
     async def list(
