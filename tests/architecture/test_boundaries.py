@@ -33,6 +33,18 @@ def _imported_modules(path: Path) -> set[str]:
     return found
 
 
+def _imported_names(path: Path) -> set[str]:
+    """Modules and `from` names: `from core import sdk` gives "core.sdk"."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
 def _tenant_table_names() -> set[str]:
     for module in pkgutil.walk_packages(core.__path__, "core."):
         if module.name.endswith(".tables"):
@@ -51,6 +63,19 @@ def test_core_never_imports_tenants_plugins_or_cli() -> None:
         for path in _sources("core")
         for module in _imported_modules(path)
         if module.split(".")[0] in {"tenants", "plugins", "cli"}
+    ]
+    assert offenders == []
+
+
+def test_plugins_import_only_the_sdk_from_patron() -> None:
+    """Built-in and example plugins use the public API only, as third parties must."""
+    plugin_sources = _sources("plugins") + sorted((ROOT / "tests" / "plugins").rglob("*.py"))
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in plugin_sources
+        for name in _imported_names(path)
+        if name.split(".")[0] in {"core", "tenants", "cli", "migrations"}
+        and not (name == "core.sdk" or name.startswith("core.sdk."))
     ]
     assert offenders == []
 
