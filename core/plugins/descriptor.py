@@ -18,6 +18,11 @@ from core.tenancy.context import TenantContext
 # The version of the plugin API (core.sdk). Plugins declare the range they support.
 CORE_API_VERSION = "1.0"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+_TIME = r"([01]\d|2[0-3]):[0-5]\d"
+SCHEDULE = re.compile(
+    rf"^(daily {_TIME}|weekly (mon|tue|wed|thu|fri|sat|sun) {_TIME}"
+    rf"|monthly ([1-9]|[12]\d|3[01]) {_TIME}|every [1-9]\d* (hours|days|months))$"
+)
 
 ConfigT = TypeVar("ConfigT", bound=msgspec.Struct)
 
@@ -132,3 +137,9 @@ class PluginDescriptor(Generic[ConfigT]):
             self.default_config()
         except msgspec.ValidationError as exc:
             raise PluginError(f"{self.name}: every config field needs a default ({exc})") from None
+        for schedule in self.schedules:
+            if not SCHEDULE.match(schedule.every):
+                raise PluginError(
+                    f"{self.name}: schedule {schedule.name!r} has an unknown form "
+                    f"{schedule.every!r} (e.g. 'daily 10:00', 'monthly 1 09:00', 'every 6 months')"
+                )
