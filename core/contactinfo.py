@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from core.errors import InvalidInput
+from core.tenancy.context import Role
+
 NON_DIGITS = re.compile(r"\D")
+# Agents and viewers see phone numbers and ID numbers masked (least privilege).
+SENSITIVE_VIEWER_FLOOR = Role.supervisor
 
 
 class ContactInfoError(ValueError):
@@ -57,3 +63,23 @@ def mask_phone(e164: str) -> str:
 def mask_id_number(value: str) -> str:
     """`110101********1234` for an 18-character resident ID; shorter ids keep less."""
     return _mask_middle(value, 6 if len(value) >= 15 else 2, 4 if len(value) >= 10 else 1)
+
+
+def normalized_contact_fields(
+    values: dict[str, Any], country: str, prefix: str = ""
+) -> dict[str, Any]:
+    """Phone to E.164 and e-mail to its normal form, or a 422 naming the field."""
+    errors = []
+    out = dict(values)
+    for field, normalize in (
+        ("phone", lambda v: normalize_phone(v, country)),
+        ("email", normalize_email),
+    ):
+        if out.get(field) is not None:
+            try:
+                out[field] = normalize(out[field])
+            except ContactInfoError as exc:
+                errors.append((prefix + field, str(exc)))
+    if errors:
+        raise InvalidInput(errors)
+    return out

@@ -7,13 +7,12 @@ from typing import Any
 
 import msgspec
 
-from core.contactinfo import mask_phone
+from core.contactinfo import SENSITIVE_VIEWER_FLOOR, mask_phone, normalized_contact_fields
 from core.db import tenant_transaction
 from core.domain.contacts import schemas
 from core.domain.contacts.repository import ContactRepository
 from core.domain.contacts.tables import Contact
 from core.domain.customers.repository import CustomerRepository
-from core.domain.customers.service import SENSITIVE_VIEWER_FLOOR, normalized_contact_fields
 from core.domain.customers.tables import Customer
 from core.errors import NotFound
 from core.pagination import Cursor, Page

@@ -9,11 +9,10 @@ import msgspec
 
 from core import events
 from core.contactinfo import (
-    ContactInfoError,
+    SENSITIVE_VIEWER_FLOOR,
     mask_id_number,
     mask_phone,
-    normalize_email,
-    normalize_phone,
+    normalized_contact_fields,
 )
 from core.crypto import FieldCipher
 from core.db import tenant_transaction
@@ -28,32 +27,11 @@ from core.domain.timeline.service import Timeline
 from core.errors import Conflict, InvalidInput, NotFound
 from core.pagination import Cursor, Page
 from core.plugins.host import PluginHost
-from core.tenancy.context import Role, TenantContext
+from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
 from core.tenancy.users import UserRepository
 
 MAX_ATTRIBUTES_BYTES = 16_384
-SENSITIVE_VIEWER_FLOOR = Role.supervisor
-
-
-def normalized_contact_fields(
-    values: dict[str, Any], country: str, prefix: str = ""
-) -> dict[str, Any]:
-    """Phone to E.164 and e-mail to its normal form, or a 422 naming the field."""
-    errors = []
-    out = dict(values)
-    for field, normalize in (
-        ("phone", lambda v: normalize_phone(v, country)),
-        ("email", normalize_email),
-    ):
-        if out.get(field) is not None:
-            try:
-                out[field] = normalize(out[field])
-            except ContactInfoError as exc:
-                errors.append((prefix + field, str(exc)))
-    if errors:
-        raise InvalidInput(errors)
-    return out
 
 
 class CustomerService:
