@@ -1,0 +1,1 @@
+"""Background jobs on arq: the queue, the worker, the embedded Redis of the zero-setup default."""
