@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from cli.events import events_app
+from cli.jobs import jobs_app, worker
+from cli.output import console, fail, print_json
+from cli.plugins import plugins_app
 from cli.runtime import migrate, run
 
 app = typer.Typer(help="Patron: multi-tenant customer management.", no_args_is_help=True)
@@ -16,20 +18,10 @@ tenants_app = typer.Typer(help="Manage tenants (platform operator).", no_args_is
 users_app = typer.Typer(help="Manage a tenant's staff.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(users_app, name="users")
-
-console = Console()
-err = Console(stderr=True)
-
-
-def _print_json(value: Any) -> None:
-    import msgspec
-
-    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(1)
+app.add_typer(plugins_app, name="plugins")
+app.add_typer(events_app, name="events")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker)
 
 
 @app.command()
@@ -68,7 +60,7 @@ def demo(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     run(migrate)
     result = run(create_demo)
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         print_demo(result, "http://127.0.0.1:8000")
 
@@ -100,11 +92,11 @@ def tenants_create(
         )
         result = run(lambda: create_tenant(data))
     except msgspec.ValidationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except PatronError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     tenant = result.tenant
     console.print(f"Created tenant [bold]{tenant.name}[/bold] ({tenant.slug}), id {tenant.id}")
@@ -125,7 +117,7 @@ def tenants_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
 
     rows = run(all_tenants)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
     else:
         console.print(_tenant_table(rows))
 
@@ -138,9 +130,9 @@ def _set_status(slug: str, status: str, as_json: bool) -> None:
     try:
         tenant = run(lambda: set_status_by_slug(slug, TenantStatus(status)))
     except PatronError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     if as_json:
-        _print_json(tenant)
+        print_json(tenant)
     else:
         console.print(f"Tenant {tenant.slug} is now [bold]{tenant.status}[/bold].")
 
@@ -172,9 +164,9 @@ def users_create(
     try:
         user, key = run(lambda: create_user_by_slug(slug, name, email, role))
     except PatronError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     if as_json:
-        _print_json({"user": user, "api_key": key.key})
+        print_json({"user": user, "api_key": key.key})
     else:
         console.print(f"Created {user.role} {user.name} <{user.email}>, id {user.id}")
         console.print(f"API key (shown once): [bold green]{key.key}[/bold green]")

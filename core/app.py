@@ -21,9 +21,9 @@ from core import db
 from core.auth import CredentialMiddleware, access_guard, tenant_of
 from core.crypto import FieldCipher
 from core.errors import EXCEPTION_HANDLERS, problem
-from core.events import OutboxRelay
 from core.idempotency import IdempotencyMiddleware
-from core.plugins.controller import PluginController
+from core.jobs.service import JobService
+from core.plugins.controller import PluginController, plugin_routers
 from core.plugins.host import PluginHost
 from core.routes import CORE_ROUTES
 from core.settings import Settings
@@ -47,7 +47,7 @@ def create_app(
     """The API: core routes, `route_handlers` from the composition root, and the routes of
     every loaded plugin (mounted once; 404 for tenants that have not enabled them)."""
     cipher = FieldCipher(settings.secret_key)
-    relay = OutboxRelay(host)
+    jobs = JobService(settings, host)
 
     def provide_cipher() -> FieldCipher:
         return cipher
@@ -56,9 +56,15 @@ def create_app(
         return host
 
     return Litestar(
-        route_handlers=[health, *CORE_ROUTES, PluginController, *host.routers(), *route_handlers],
-        on_startup=[db.start, relay.start],
-        on_shutdown=[relay.stop, db.stop],
+        route_handlers=[
+            health,
+            *CORE_ROUTES,
+            PluginController,
+            *plugin_routers(host),
+            *route_handlers,
+        ],
+        on_startup=[db.start, jobs.start],
+        on_shutdown=[jobs.stop, db.stop],
         middleware=[
             DefineMiddleware(
                 CredentialMiddleware,

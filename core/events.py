@@ -1,15 +1,14 @@
 """Domain events through a transactional outbox.
 
 `emit` writes the event in the same transaction as the change that caused it, so a
-crash between commit and delivery loses nothing. The relay delivers pending events to
-the enabled plugins' hooks after commit, one plugin at a time: a plugin that raises is
-retried with backoff (only that plugin), and never undoes the change.
+crash between commit and delivery loses nothing. Jobs (core.jobs) deliver pending events
+to the enabled plugins' hooks after commit, one plugin at a time: a plugin that raises is
+retried with backoff (only that plugin), and never undoes the change. After
+`MAX_ATTEMPTS` an event is kept as `dead` with its errors, for `patron jobs retry`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime
 import logging
 import uuid
@@ -19,16 +18,20 @@ import msgspec
 from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
 
 from core import db
-from core.tenancy.context import Role, TenantContext, TenantStatus
+from core.ids import uuid7
+from core.jobs.context import job_context
+from core.jobs.webhooks import fan_out
+from core.tenancy.context import TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
-from core.tenancy.tables import Tenant, TenantTable
+from core.tenancy.tables import TenantTable
 
 log = logging.getLogger("patron.events")
 
 MAX_ATTEMPTS = 12
-BATCH = 100
-POLL_SECONDS = 0.2
+BATCH = 200
+PARTITIONS = 16
 LEASE = datetime.timedelta(seconds=60)
+WEBHOOKS = "@webhooks"  # the key of a failed webhook fan-out in `last_error`
 
 
 class OutboxEvent(TenantTable, tablename="outbox_events"):
@@ -37,6 +40,7 @@ class OutboxEvent(TenantTable, tablename="outbox_events"):
 
     type = Varchar(length=64)
     customer_id = UUID(null=True, default=None)
+    partition = Integer(default=0)  # by customer: a customer's events stay in order
     actor_id = UUID(null=True, default=None)
     payload = JSON(default="{}")
     created_at = Timestamptz()
@@ -57,9 +61,12 @@ async def emit(
 ) -> None:
     """Record an event inside the caller's transaction."""
     now = utcnow()
+    event_id = uuid7()
     await OutboxRepository(ctx.tenant_id).insert(
+        id=event_id,
         type=type,
         customer_id=customer_id,
+        partition=(customer_id or event_id).int % PARTITIONS,
         actor_id=ctx.user_id,
         payload=msgspec.json.encode(payload).decode(),
         created_at=now,
@@ -72,59 +79,69 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(2 ** max(attempts - 1, 0), 3600))
 
 
+def _as_aware(moment: Any) -> datetime.datetime:
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
 def _decode(value: Any) -> Any:
     return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
 
 
-class OutboxRelay:
-    """Delivers pending events to plugin hooks. Safe to run in several processes: each
-    event is leased (`locked_until`) by the process that delivers it."""
+class OutboxDispatcher:
+    """Delivers pending events to plugin hooks, one partition at a time.
+
+    Events are partitioned by customer, and a partition is drained by one job at a time
+    (the queue's job id is the partition), in id order: a customer's events are handled in
+    the order they happened. An event that fails holds back that customer's later events
+    until its retry; other customers go on.
+    """
 
     def __init__(self, host: Any) -> None:
         self.host = host
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                delivered = await self.relay_once()
-            except Exception:  # noqa: BLE001 - the relay must outlive any one failure
-                log.exception("outbox relay pass failed")
-                delivered = 0
-            if not delivered:
-                await asyncio.sleep(POLL_SECONDS)
-
-    async def relay_once(self) -> int:
-        now = utcnow()
+    async def due_partitions(self) -> list[int]:
         async with db.transaction():
-            due = await (
-                OutboxEvent.select(OutboxEvent.id)
-                .where(
-                    OutboxEvent.status == "pending",
-                    OutboxEvent.next_attempt_at <= now,
-                    OutboxEvent.locked_until.is_null() | (OutboxEvent.locked_until < now),
-                )
-                .order_by(OutboxEvent.id)
-                .limit(BATCH)
+            rows = await (
+                OutboxEvent.select(OutboxEvent.partition)
+                .where(OutboxEvent.status == "pending", OutboxEvent.next_attempt_at <= utcnow())
+                .distinct()
             )
-        count = 0
-        for row in due:
-            event = await self._lease(row["id"], now)
-            if event is not None:
-                await self._deliver(event)
-                count += 1
-        return count
+        return sorted(row["partition"] for row in rows)
 
-    async def _lease(self, event_id: uuid.UUID, now: datetime.datetime) -> dict | None:
+    async def drain(self, partition: int) -> int:
+        """Deliver the partition's due events; the number handled."""
+        handled = 0
+        while True:
+            now = utcnow()
+            async with db.transaction():
+                rows = await (
+                    OutboxEvent.select()
+                    .where(OutboxEvent.status == "pending", OutboxEvent.partition == partition)
+                    .order_by(OutboxEvent.id)
+                    .limit(BATCH)
+                )
+            held: set[Any] = set()
+            progressed = 0
+            for event in rows:
+                customer = event["customer_id"]
+                if customer is not None and customer in held:
+                    continue
+                if _as_aware(event["next_attempt_at"]) > now:
+                    held.add(customer)
+                    continue
+                if not await self._lease(event["id"], now):
+                    held.add(customer)
+                    continue
+                if not await self._deliver(event):
+                    held.add(customer)
+                progressed += 1
+            handled += progressed
+            if len(rows) < BATCH or not progressed:
+                return handled
+
+    async def _lease(self, event_id: uuid.UUID, now: datetime.datetime) -> bool:
         async with db.transaction(write=True):
             leased = await (
                 OutboxEvent.update({OutboxEvent.locked_until: now + LEASE})
@@ -135,12 +152,11 @@ class OutboxRelay:
                 )
                 .returning(OutboxEvent.id)
             )
-            if not leased:
-                return None  # another relay took it
-            return await OutboxEvent.select().where(OutboxEvent.id == event_id).first()
+        return bool(leased)
 
-    async def _deliver(self, event: dict[str, Any]) -> None:
-        ctx = await self._context(event)
+    async def _deliver(self, event: dict[str, Any]) -> bool:
+        """Deliver to the plugins not yet reached; True when none failed."""
+        ctx = await job_context(self.host, event["tenant_id"], event["actor_id"])
         done: list[str] = list(_decode(event["delivered_to"]))
         outcome = (
             {}
@@ -149,6 +165,13 @@ class OutboxRelay:
         )
         done += [plugin for plugin, error in outcome.items() if error is None]
         errors = {plugin: error for plugin, error in outcome.items() if error is not None}
+        # Webhooks get the event whatever the plugins did. Idempotent: retrying the event
+        # (for a failed plugin or a failed fan-out) adds no second delivery.
+        try:
+            await fan_out(event)
+        except Exception as exc:  # noqa: BLE001 - retried with the event
+            log.exception("webhook fan-out of event %s failed", event["id"])
+            errors[WEBHOOKS] = f"{type(exc).__name__}: {exc}"
         attempts = event["attempts"] + 1
         status = "done" if not errors else "dead" if attempts >= MAX_ATTEMPTS else "pending"
         async with db.transaction(write=True):
@@ -164,21 +187,4 @@ class OutboxRelay:
                     OutboxEvent.locked_until: None,
                 }
             ).where(OutboxEvent.id == event["id"])
-
-    async def _context(self, event: dict[str, Any]) -> TenantContext | None:
-        """The tenant as it is now, acting as the staff member who caused the event."""
-        async with db.transaction():
-            tenant = await Tenant.select().where(Tenant.id == event["tenant_id"]).first()
-        if tenant is None:
-            return None
-        return TenantContext(
-            tenant_id=tenant["id"],
-            user_id=event["actor_id"] or uuid.UUID(int=0),
-            role=Role.owner,
-            status=TenantStatus(tenant["status"]),
-            timezone=tenant["timezone"],
-            currency=tenant["currency"],
-            country=tenant["country"],
-            plugins=await self.host.enabled.configs(tenant["id"], tenant["plugins_revision"]),
-            plugins_revision=tenant["plugins_revision"],
-        )
+        return not errors

@@ -6,6 +6,8 @@ from core.domain.interactions.controller import InteractionController
 from core.domain.payments.controller import PaymentController
 from core.domain.tasks.controller import TaskController
 from core.domain.timeline.controller import list_timeline
+from core.domain.webhooks.controller import WebhookController
+from core.messaging.controller import ChannelController, MessageController
 
 CORE_ROUTES = [
     CustomerController,
@@ -14,4 +16,7 @@ CORE_ROUTES = [
     TaskController,
     InteractionController,
     PaymentController,
+    WebhookController,
+    ChannelController,
+    MessageController,
 ]

@@ -23,6 +23,7 @@ from core.domain.timeline.service import Timeline
 from core.domain.types import Input, Output
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError
 from core.ids import parse_id, uuid7
+from core.messaging.service import queue_message
 from core.migration_steps import create_index, enable_tenant_rls
 from core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from core.plugins.descriptor import (
@@ -67,6 +68,7 @@ __all__ = [
     "enable_tenant_rls",
     "hookimpl",
     "parse_id",
+    "queue_message",
     "record_timeline",
     "tenant_transaction",
     "utcnow",

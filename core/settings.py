@@ -11,6 +11,7 @@ import msgspec
 from core.plugins.loader import parse_allowlist
 
 DATA_DIR = Path(".patron")
+WEBHOOK_RETRY_SECONDS = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -20,6 +21,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str
     plugins_allowlist: tuple[str, ...] | None = None
     webhook_allow_private: bool = False
+    # Delays between delivery attempts of a webhook (Standard Webhooks' schedule, ~24 h).
+    webhook_retry_seconds: tuple[int, ...] = WEBHOOK_RETRY_SECONDS
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
@@ -40,11 +43,27 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             secret_key=env.get("PATRON_SECRET_KEY") or _embedded_secret_key(),
             plugins_allowlist=parse_allowlist(env.get("PATRON_PLUGINS")),
             webhook_allow_private=env.get("PATRON_WEBHOOK_ALLOW_PRIVATE") == "1",
+            webhook_retry_seconds=_seconds_list(env.get("PATRON_WEBHOOK_RETRY_SECONDS")),
             stripe_secret_key=env.get("PATRON_STRIPE_SECRET_KEY") or None,
             stripe_webhook_secret=env.get("PATRON_STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=env.get("PATRON_STRIPE_API_BASE") or None,
             signup_rate_per_minute=int(env.get("PATRON_SIGNUP_RATE_PER_MINUTE") or 10),
         )
+
+
+def _seconds_list(raw: str | None) -> tuple[int, ...]:
+    """`PATRON_WEBHOOK_RETRY_SECONDS`: a comma list of non-negative whole seconds."""
+    if not raw or not raw.strip():
+        return WEBHOOK_RETRY_SECONDS
+    try:
+        values = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(
+            f"PATRON_WEBHOOK_RETRY_SECONDS must be a comma list of seconds, got {raw!r}"
+        ) from None
+    if any(value < 0 for value in values):
+        raise ValueError(f"PATRON_WEBHOOK_RETRY_SECONDS must not be negative, got {raw!r}")
+    return values
 
 
 def _embedded_secret_key() -> str:

@@ -6,7 +6,10 @@ from core.domain.interactions.tables import Interaction
 from core.domain.payments.tables import Payment
 from core.domain.tasks.tables import Task
 from core.domain.timeline.tables import TimelineEntry
+from core.domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from core.events import OutboxEvent
+from core.jobs.scheduler import ScheduleRun
+from core.messaging.tables import Message, MessageChannel
 from core.plugins.state import PluginConfigChange, TenantPlugin
 from core.tenancy.tables import ApiKey, IdempotencyRecord, Tenant, User
 
@@ -26,4 +29,9 @@ CORE_TABLES = (
     TenantPlugin,
     PluginConfigChange,
     OutboxEvent,
+    ScheduleRun,
+    MessageChannel,
+    Message,
+    WebhookEndpoint,
+    WebhookDelivery,
 )

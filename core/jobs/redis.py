@@ -72,6 +72,9 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
+            # Its own session: a signal to our process group must not stop Redis before we
+            # have shut down the worker that uses it; `stop()` ends it.
+            start_new_session=True,
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:

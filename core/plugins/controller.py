@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, delete, get, put
+from litestar import Controller, Router, delete, get, put
 from litestar.di import Provide
 
 from core.domain.types import Input
@@ -24,6 +24,48 @@ class PluginList(msgspec.Struct):
 
 def plugin_service(ctx: TenantContext, host: PluginHost) -> PluginService:
     return PluginService(ctx, host)
+
+
+def _config_handlers(name: str) -> list[Any]:
+    """The config routes again, at the root of a plugin's own router.
+
+    Litestar's router does not backtrack: once `/api/v1/plugins/gym/...` routes exist,
+    `PUT /api/v1/plugins/gym` no longer reaches the `{name}` route. These copies (hidden
+    from the schema, which documents the `{name}` form) answer there instead, and are
+    reachable while the plugin is disabled (`"plugin": None`), or it could not be enabled.
+    """
+    opt = {"min_role": Role.admin, "plugin": None}
+
+    @put("/", opt=opt, include_in_schema=False)
+    async def enable(service: PluginService, data: PluginConfigIn) -> PluginStateOut:
+        return await service.enable(name, data.config)
+
+    @delete("/", opt=opt, include_in_schema=False)
+    async def disable(service: PluginService) -> None:
+        await service.disable(name)
+
+    @get("/changes", opt=opt, include_in_schema=False)
+    async def changes(service: PluginService) -> list[PluginConfigChangeOut]:
+        return await service.history(name)
+
+    return [enable, disable, changes]
+
+
+def plugin_routers(host: PluginHost) -> list[Router]:
+    """Each plugin's routes, mounted once under /api/v1/plugins/<name>/; `opt["plugin"]`
+    makes the app's access guard answer 404 (before any role check) to tenants that have
+    not enabled it."""
+    return [
+        Router(
+            f"/api/v1/plugins/{d.name}",
+            route_handlers=[*d.routes, *_config_handlers(d.name)],
+            opt={"plugin": d.name},
+            dependencies={"service": Provide(plugin_service, sync_to_thread=False)},
+            tags=[f"plugin: {d.name}"],
+        )
+        for d in host.descriptors.values()
+        if d.routes
+    ]
 
 
 class PluginController(Controller):

@@ -4,7 +4,7 @@ Conventions (see docs/plugins.md for a tutorial and examples):
 
 * Every hook takes the caller's `ctx` (a `TenantContext`) first, and is called only for
   plugins the tenant has enabled. A plugin reads its validated config for the tenant with
-  `MY_PLUGIN.config(ctx)` (its descriptor): no I/O, cached per tenant and config revision.
+  `MY_PLUGIN.config_of(ctx)` (its descriptor): no I/O, cached per tenant and config revision.
 * **Event hooks** (`patron_customer_created`, …) are `async`. They run *after* the change
   committed, from the transactional outbox, and are retried when they raise: make them
   idempotent. They can never undo the change that caused them.
@@ -94,7 +94,7 @@ async def patron_timeline_entries(
     """Entries to show in the customer's timeline whose time lies in the half-open window
     (`newer_than`, `not_newer_than`]; either bound may be None (unbounded).
 
-    Entries a plugin stores through `PluginContext.record_timeline` are shown anyway; this
+    Entries a plugin stores through `sdk.record_timeline` are shown anyway; this
     hook is for entries computed when read (e.g. "renewal due in 12 days").
     """
 

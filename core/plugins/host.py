@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import pluggy
-from litestar import Router
 
 from core.errors import InvalidInput
 from core.plugins import hookspecs
@@ -190,18 +189,3 @@ class PluginHost:
                 )
                 outcome[impl.plugin_name] = f"{type(exc).__name__}: {exc}"
         return outcome
-
-    # -- routes ----------------------------------------------------------------------------
-    def routers(self) -> list[Router]:
-        """Each plugin's routes, mounted once, answering 404 to tenants without the plugin."""
-        # `opt["plugin"]` makes the app's access guard answer 404 before any role check.
-        return [
-            Router(
-                f"/api/v1/plugins/{d.name}",
-                route_handlers=list(d.routes),
-                opt={"plugin": d.name},
-                tags=[f"plugin: {d.name}"],
-            )
-            for d in self.descriptors.values()
-            if d.routes
-        ]

@@ -73,6 +73,8 @@ class IdempotencyRecord(TenantTable, tablename="idempotency_keys"):
     created_at = Timestamptz()
 
 
-# Tables that the platform reads across tenants: credential resolution (`api_keys`) and
-# the event relay (`outbox_events`). Every other tenant table has row-level security.
-RLS_EXEMPT = frozenset({"api_keys", "outbox_events"})
+# Tables that the platform reads across tenants: credential resolution (`api_keys`), the
+# event relay (`outbox_events`), the message relay (`messages`, for due ids only) and the
+# webhook relay (`webhook_deliveries`, due ids only). Every other tenant table has
+# row-level security.
+RLS_EXEMPT = frozenset({"api_keys", "outbox_events", "messages", "webhook_deliveries"})

@@ -25,12 +25,15 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.postgres import HOST, free_port
+from core.testing.postgres import HOST, free_port
 
+# The directory holding the `core` package: the repository in a checkout (or an
+# editable install), site-packages otherwise, where it is on the path anyway.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 30.0
 MIGRATE_TIMEOUT = 120.0
 STOP_GRACE = 5.0
+CLI_TIMEOUT = 120.0
 _PORT_ATTEMPTS = 3
 
 
@@ -57,6 +60,20 @@ class RunningServer:
         """Everything the server printed so far (stdout and stderr, interleaved)."""
         return _read(self.log_file)
 
+    def cli(self, *args: str, timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        """Run `patron ARGS…` against this server's database, with its environment and
+        working directory (e.g. `cli("events", "drain", "--json")`); output is captured."""
+        return subprocess.run(
+            cli_command(*args),
+            cwd=self.workdir,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after a grace period.
 
@@ -74,9 +91,14 @@ def cli_command(*args: str) -> list[str]:
 def server_env(database_url: str, extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for the app: ours, minus any PATRON_* settings of the
     developer's shell (they would make runs differ between machines), plus a
-    fresh operator token and secret key, the database and the caller's extras."""
+    fresh operator token and secret key, the database and the caller's extras.
+
+    A `PYTHONPATH` among the extras is put in front of the inherited one rather
+    than replacing it (e.g. a directory of plugin distributions to load)."""
+    extra = dict(extra_env or {})
     env = {k: v for k, v in os.environ.items() if not k.startswith("PATRON_")}
-    pythonpath = [str(REPO_ROOT)]
+    pythonpath = [extra.pop("PYTHONPATH")] if extra.get("PYTHONPATH") else []
+    pythonpath.append(str(REPO_ROOT))
     if env.get("PYTHONPATH"):
         pythonpath.append(env["PYTHONPATH"])
     env.update(
@@ -88,7 +110,7 @@ def server_env(database_url: str, extra_env: Mapping[str, str] | None = None) ->
         PATRON_OPERATOR_TOKEN=secrets.token_urlsafe(24),
         PATRON_SECRET_KEY=secrets.token_urlsafe(32),
     )
-    env.update(extra_env or {})
+    env.update(extra)
     return env
 
 

@@ -14,8 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "tenants", "plugins", "cli")
 QUERY_METHODS = {"select", "objects", "update", "delete", "insert", "raw", "count", "exists"}
 # Read across tenants by the platform (see RLS_EXEMPT in core/tenancy/tables.py): the
-# credential index before any tenant is known, and the outbox by the event relay.
-ALLOWED_DIRECT_ACCESS = {("core/auth.py", "ApiKey"), ("core/events.py", "OutboxEvent")}
+# credential index before any tenant is known, the outbox by the event relay, and the
+# due messages (ids only) by the message relay, due webhook deliveries by the webhook relay.
+ALLOWED_DIRECT_ACCESS = {
+    ("core/auth.py", "ApiKey"),
+    ("core/events.py", "OutboxEvent"),
+    ("core/messaging/repository.py", "Message"),
+    ("core/domain/webhooks/repository.py", "WebhookDelivery"),
+}
 
 
 def _sources(*packages: str) -> list[Path]:

@@ -23,7 +23,7 @@ Ids = dict[str, str]
 
 # Path parameters that name something shared by all tenants (an installed plugin), not a
 # tenant's resource: a route with only these is no isolation boundary.
-SHARED_PARAMS = {"name": "gym"}
+SHARED_PARAMS = {"name": "gym", "kind": "email"}
 
 # A valid body for every write operation, given the ids of the caller's world.
 SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
@@ -58,6 +58,24 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "revokeApiKey": lambda ids: {},
     "enablePlugin": lambda ids: {"config": {}},
     "disablePlugin": lambda ids: {},
+    "configureChannel": lambda ids: {
+        "config": {"host": "smtp.example.com", "from_address": "crm@example.com"},
+    },
+    # A public-looking URL: the shared server refuses private ones. It need not resolve
+    # (an unresolvable host is accepted at creation, refused at delivery), and no event
+    # of the test run is named `gym.sample_event`, so nothing is ever sent to it.
+    "createWebhook": lambda ids: {
+        "url": "https://example.com/hook",
+        "events": ["gym.sample_event"],
+    },
+    "enableWebhook": lambda ids: {},
+    "deleteWebhook": lambda ids: {},
+    # The example plugin installed into the test run (tests/plugins/gym).
+    "gymCreateMembership": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "plan": "monthly",
+        "starts_on": "2026-01-01",
+    },
 }
 
 
@@ -181,4 +199,16 @@ def build_world(tenant: Tenant) -> Ids:
     )
     ids["user_id"] = user["id"]
     ids["api_key_id"] = _created(c.post(f"/users/{user['id']}/api-keys", json={"label": "k"}))["id"]
+    ids["webhook_id"] = _created(c.post("/webhooks", json=SAMPLE_BODIES["createWebhook"](ids)))[
+        "id"
+    ]
+    # The gym plugin (tests/plugins/gym), so that its routes are covered too. Without its
+    # welcome task: that arrives after commit, and would change counts taken meanwhile.
+    _created(c.put("/plugins/gym", json={"config": {"welcome_task": False}}))
+    ids["membership_id"] = _created(
+        c.post(
+            "/plugins/gym/memberships",
+            json={"customer_id": customer["id"], "plan": "annual", "starts_on": "2026-01-01"},
+        )
+    )["id"]
     return ids

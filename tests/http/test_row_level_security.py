@@ -19,7 +19,7 @@ from tests.support.server import RunningServer
 pytestmark = pytest.mark.postgres_only
 
 # Read across tenants by the platform (see RLS_EXEMPT in core/tenancy/tables.py).
-RLS_EXEMPT = {"api_keys", "outbox_events"}
+RLS_EXEMPT = {"api_keys", "outbox_events", "messages", "webhook_deliveries"}
 
 
 def _query(dsn: str, sql: str, *args: Any, tenant_id: str | None = None) -> list[asyncpg.Record]:

@@ -1,6 +1,7 @@
-"""Helpers that start the real parts the tests run against.
+"""Helpers for Patron's own tests.
 
-`postgres` starts a throwaway PostgreSQL cluster and `server` starts the
-Patron HTTP API as a child process; the fixtures in `tests/conftest.py` wire
-them together. Nothing here mocks anything: the tests talk to real processes.
+The parts that start real processes (a PostgreSQL cluster, the HTTP API) moved to
+`core.testing`, where plugin authors can use them too; `postgres` and `server` here
+re-export them for the tests that import them from their old place. `plugin_dist`
+installs test plugins into a directory without pip, and `sample_plugins` holds them.
 """

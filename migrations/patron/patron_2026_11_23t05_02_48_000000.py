@@ -7,7 +7,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from core.migration_steps import create_index, enable_tenant_rls
 
-ID = "2026-11-23T04:16:56:000000"
+ID = "2026-11-23T05:02:48:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "tenant-leading indexes and row-level security"
 
@@ -15,7 +15,9 @@ DESCRIPTION = "tenant-leading indexes and row-level security"
 RLS_TABLES = (
     "users", "idempotency_keys", "customers", "customer_tags", "consents",
     "timeline_entries", "contacts", "tasks", "interactions", "payments",
-    "tenant_plugins", "plugin_config_changes",
+    "tenant_plugins", "plugin_config_changes", "schedule_runs",
+    "message_channels",
+    "webhook_endpoints",
 )
 
 INDEXES = (
@@ -42,8 +44,17 @@ INDEXES = (
     ("payments", ("tenant_id", "refund_of_id"), False),
     ("tenant_plugins", ("tenant_id", "plugin"), True),
     ("plugin_config_changes", ("tenant_id", "plugin"), False),
-    ("outbox_events", ("status", "next_attempt_at"), False),
+    ("outbox_events", ("status", "partition", "id"), False),
     ("outbox_events", ("tenant_id", "customer_id"), False),
+    ("schedule_runs", ("tenant_id", "plugin", "schedule", "slot"), True),
+    ("message_channels", ("tenant_id", "kind"), True),
+    ("messages", ("tenant_id", "cause_key"), True),
+    ("messages", ("tenant_id", "customer_id"), False),
+    ("messages", ("status", "next_attempt_at"), False),
+    ("webhook_endpoints", ("tenant_id", "id"), False),
+    ("webhook_deliveries", ("tenant_id", "endpoint_id", "event_id"), True),
+    ("webhook_deliveries", ("tenant_id", "endpoint_id", "id"), False),
+    ("webhook_deliveries", ("status", "next_attempt_at"), False),
 )
 
 

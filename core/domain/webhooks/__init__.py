@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints a tenant subscribes to events, and their delivery log."""

@@ -1,0 +1,33 @@
+"""The tenant context a job runs in: the tenant as it is now, with its enabled plugins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from core import db
+from core.tenancy.context import Role, TenantContext, TenantStatus
+from core.tenancy.tables import Tenant
+
+SYSTEM_USER = uuid.UUID(int=0)
+
+
+async def job_context(
+    host: Any, tenant_id: uuid.UUID, actor_id: uuid.UUID | None = None
+) -> TenantContext | None:
+    """Acting for `actor_id` (the staff member who caused the work) or the system."""
+    async with db.transaction():
+        tenant = await Tenant.select().where(Tenant.id == tenant_id).first()
+    if tenant is None:
+        return None
+    return TenantContext(
+        tenant_id=tenant["id"],
+        user_id=actor_id or SYSTEM_USER,
+        role=Role.owner,
+        status=TenantStatus(tenant["status"]),
+        timezone=tenant["timezone"],
+        currency=tenant["currency"],
+        country=tenant["country"],
+        plugins=await host.enabled.configs(tenant["id"], tenant["plugins_revision"]),
+        plugins_revision=tenant["plugins_revision"],
+    )

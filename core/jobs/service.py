@@ -1,0 +1,43 @@
+"""Jobs as the API process sees them: enqueue only, or run everything in-process.
+
+With `PATRON_REDIS_URL` set, the API enqueues (the outbox relay and the scheduler) and
+`patron worker` processes do the work. Without it, the process starts an embedded Redis
+and runs a worker itself, so the zero-setup default is still one command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.crypto import FieldCipher
+from core.jobs.redis import EmbeddedRedis, embedded_redis_dir
+from core.jobs.worker import JobRunner
+from core.settings import Settings
+
+
+class JobService:
+    def __init__(self, settings: Settings, host: Any) -> None:
+        self.settings = settings
+        self.host = host
+        self.embedded: EmbeddedRedis | None = None
+        self.runner: JobRunner | None = None
+
+    async def start(self) -> None:
+        url = self.settings.redis_url
+        if url is None:
+            self.embedded = EmbeddedRedis(embedded_redis_dir()).start()
+            url = self.embedded.url
+        self.runner = JobRunner(
+            self.host,
+            url,
+            work=self.settings.redis_url is None,
+            cipher=FieldCipher(self.settings.secret_key),
+            settings=self.settings,
+        )
+        await self.runner.start()
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.stop()
+        if self.embedded is not None:
+            self.embedded.stop()

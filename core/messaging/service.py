@@ -1,0 +1,346 @@
+"""Channel configuration, the outbox of messages, and the sending of one message.
+
+Plugins queue with `queue_message` (re-exported by `core.sdk`) inside their transaction;
+the relay (core.jobs.worker) enqueues a `send_message` job for each due message, which
+leases the row, sends outside any transaction and records the outcome. A message that
+fails is retried with `core.events.backoff` up to `MAX_ATTEMPTS`, then kept as failed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+
+from core.contactinfo import ContactInfoError, normalize_email
+from core.crypto import FieldCipher
+from core.db import tenant_transaction
+from core.domain.customers.repository import CustomerRepository
+from core.errors import InvalidInput
+from core.events import backoff
+from core.ids import uuid7
+from core.messaging import schemas, senders
+from core.messaging.repository import ChannelRepository, MessageRepository
+from core.messaging.schemas import ChannelKind, MessageStatus
+from core.messaging.tables import Message
+from core.pagination import Cursor, Page
+from core.tenancy.context import TenantContext
+from core.tenancy.repository import utcnow
+
+log = logging.getLogger("patron.messages")
+
+MAX_ATTEMPTS = 6
+# Longer than any sender's timeout (at most 120 s): a crashed sender's lease runs out.
+LEASE = datetime.timedelta(minutes=5)
+MASK = "********"
+
+MAX_RECIPIENT = 320
+MAX_SUBJECT = 300
+MAX_BODY = 100_000
+MAX_CAUSE_KEY = 200
+
+
+def _decode(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+
+def _as_aware(moment: Any) -> datetime.datetime | None:
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+# -- channels ---------------------------------------------------------------------------
+
+
+class ChannelService:
+    def __init__(self, ctx: TenantContext, cipher: FieldCipher) -> None:
+        self.ctx = ctx
+        self.cipher = cipher
+        self.channels = ChannelRepository(ctx.tenant_id)
+
+    async def list(self) -> schemas.ChannelList:
+        async with tenant_transaction(self.ctx.tenant_id):
+            rows = await self.channels.select().order_by(self.channels.table.kind)
+        return schemas.ChannelList(items=[channel_view(row) for row in rows])
+
+    async def configure(self, kind: ChannelKind, data: schemas.ChannelIn) -> schemas.Channel:
+        """Create or replace the tenant's channel of `kind`. Secrets left out keep their
+        stored value (so the config can be edited without re-entering them)."""
+        config = schemas.validate_config(kind, data.config)
+        now = utcnow()
+        async with tenant_transaction(self.ctx.tenant_id, write=True):
+            current = await self.channels.of_kind(str(kind))
+            previous = _decode(current["config"]) if current else {}
+            stored = self._stored_config(kind, config, previous)
+            values = {
+                "enabled": data.enabled,
+                "config": msgspec.json.encode(stored).decode(),
+                "updated_by": self.ctx.user_id,
+                "updated_at": now,
+            }
+            if current is None:
+                row = await self.channels.insert(kind=str(kind), **values)
+            else:
+                row = await self.channels.update(current["id"], values)
+                assert row is not None
+        return channel_view(row)
+
+    def _stored_config(
+        self, kind: ChannelKind, config: Any, previous: dict[str, Any]
+    ) -> dict[str, Any]:
+        plain = {
+            k: v for k, v in msgspec.to_builtins(config).items() if k not in ("password", "headers")
+        }
+        if kind == ChannelKind.email:
+            try:
+                plain["from_address"] = normalize_email(config.from_address)
+            except ContactInfoError as exc:
+                raise InvalidInput([("config.from_address", str(exc))]) from None
+            if config.password is msgspec.UNSET:
+                plain["password_encrypted"] = previous.get("password_encrypted")
+            else:
+                password = config.password
+                plain["password_encrypted"] = self.cipher.encrypt(password) if password else None
+        else:
+            if config.headers is msgspec.UNSET:
+                plain["headers_encrypted"] = previous.get("headers_encrypted")
+                plain["header_names"] = previous.get("header_names", [])
+            else:
+                headers = dict(config.headers)
+                plain["headers_encrypted"] = (
+                    self.cipher.encrypt(msgspec.json.encode(headers).decode()) if headers else None
+                )
+                plain["header_names"] = sorted(headers)
+        return plain
+
+
+def channel_view(row: dict[str, Any]) -> schemas.Channel:
+    stored = dict(_decode(row["config"]))
+    if row["kind"] == ChannelKind.email:
+        stored["password_set"] = bool(stored.pop("password_encrypted", None))
+    else:
+        stored.pop("headers_encrypted", None)
+        stored["headers"] = {name: MASK for name in stored.pop("header_names", [])}
+    return schemas.Channel(
+        kind=row["kind"], enabled=row["enabled"], config=stored, updated_at=row["updated_at"]
+    )
+
+
+# -- the outbox -------------------------------------------------------------------------
+
+
+def _check_text(
+    errors: list[tuple[str, str]], field: str, value: Any, limit: int, *, required: bool = True
+) -> None:
+    if not isinstance(value, str):
+        errors.append((field, "must be a string"))
+    elif required and not value.strip():
+        errors.append((field, "must not be blank"))
+    elif len(value) > limit:
+        errors.append((field, f"at most {limit} characters"))
+    elif "\x00" in value:
+        errors.append((field, "must not contain NUL"))
+
+
+async def queue_message(
+    ctx: TenantContext,
+    *,
+    channel: str,
+    to: str,
+    subject: str | None,
+    body: str,
+    cause_key: str,
+    customer_id: uuid.UUID | str | None = None,
+) -> bool:
+    """Queue a message on the tenant's `channel` ("email" or "http") for sending after
+    commit; False (and nothing queued) when a message with this `cause_key` was queued
+    before. Call it inside your write transaction: the message commits with your change.
+
+    `cause_key` names why the message is sent (e.g. f"welcome:{customer_id}"): a hook that
+    runs again, or a plugin that asks twice, never sends a second message.
+    """
+    errors: list[tuple[str, str]] = []
+    if channel not in ChannelKind.__members__:
+        errors.append(("channel", f"one of {', '.join(ChannelKind)}"))
+    _check_text(errors, "to", to, MAX_RECIPIENT)
+    if subject is not None:
+        _check_text(errors, "subject", subject, MAX_SUBJECT, required=False)
+    _check_text(errors, "body", body, MAX_BODY, required=False)
+    _check_text(errors, "cause_key", cause_key, MAX_CAUSE_KEY)
+    customer: uuid.UUID | None = None
+    if customer_id is not None:
+        try:
+            customer = uuid.UUID(str(customer_id))
+        except ValueError:
+            errors.append(("customer_id", "not an id"))
+    if not errors and channel == ChannelKind.email:
+        try:
+            to = normalize_email(to)
+        except ContactInfoError as exc:
+            errors.append(("to", str(exc)))
+    if errors:
+        raise InvalidInput(errors)
+    now = utcnow()
+    async with tenant_transaction(ctx.tenant_id, write=True):
+        if customer is not None and await CustomerRepository(ctx.tenant_id).get(customer) is None:
+            raise InvalidInput([("customer_id", "no such customer in this tenant")])
+        return await MessageRepository(ctx.tenant_id).insert_if_absent(
+            id=uuid7(),
+            channel=str(ChannelKind(channel)),
+            recipient=to,
+            subject=subject,
+            body=body,
+            cause_key=cause_key,
+            customer_id=customer,
+            status=str(MessageStatus.queued),
+            attempts=0,
+            error=None,
+            next_attempt_at=now,
+            locked_until=None,
+            sent_at=None,
+            created_at=now,
+        )
+
+
+class MessageService:
+    def __init__(self, ctx: TenantContext) -> None:
+        self.ctx = ctx
+        self.messages = MessageRepository(ctx.tenant_id)
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        customer_id: uuid.UUID | None = None,
+        status: MessageStatus | None = None,
+        channel: ChannelKind | None = None,
+    ) -> Page[schemas.Message]:
+        """Newest first."""
+        where = []
+        if customer_id is not None:
+            where.append(Message.customer_id == customer_id)
+        if status is not None:
+            where.append(Message.status == str(status))
+        if channel is not None:
+            where.append(Message.channel == str(channel))
+        async with tenant_transaction(self.ctx.tenant_id):
+            page = await self.messages.page(
+                *where, limit=limit, cursor=Cursor.decode(cursor), newest_first=True
+            )
+        return page.map(message_view)
+
+
+def message_view(row: dict[str, Any]) -> schemas.Message:
+    queued = row["status"] == MessageStatus.queued
+    return schemas.Message(
+        id=row["id"],
+        channel=row["channel"],
+        recipient=row["recipient"],
+        subject=row["subject"],
+        body=row["body"],
+        cause_key=row["cause_key"],
+        customer_id=row["customer_id"],
+        status=row["status"],
+        attempts=row["attempts"],
+        error=row["error"],
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+        next_attempt_at=row["next_attempt_at"] if queued else None,
+    )
+
+
+# -- sending ----------------------------------------------------------------------------
+
+
+class MessageSender:
+    """Sends one message of one tenant (the `send_message` job); at least once, and in
+    practice once: the lease keeps concurrent jobs apart, a sent message is never sent
+    again, and senders pass the message id (Message-ID, Idempotency-Key) for receivers
+    to drop the duplicate of a send retried after a crash between send and record."""
+
+    def __init__(self, cipher: FieldCipher) -> None:
+        self.cipher = cipher
+
+    async def send(self, tenant_id: uuid.UUID, message_id: uuid.UUID) -> str | None:
+        """Send if due and not held; the status recorded, or None when skipped."""
+        messages = MessageRepository(tenant_id)
+        now = utcnow()
+        async with tenant_transaction(tenant_id, write=True):
+            if not await messages.lease(message_id, now, now + LEASE):
+                return None  # sent, failed, or being sent by another job
+            message = await messages.get(message_id)
+            channel = (
+                await ChannelRepository(tenant_id).of_kind(message["channel"]) if message else None
+            )
+        if message is None:
+            return None
+        if (nxt := _as_aware(message["next_attempt_at"])) is not None and nxt > now:
+            # Not due yet (the relay saw an older state): give the lease back.
+            async with tenant_transaction(tenant_id, write=True):
+                await messages.update(message_id, {"locked_until": None})
+            return None
+        error: str | None = None
+        try:
+            await self._send(channel, message)
+        except senders.SendError as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a sender bug must not keep the lease forever
+            log.exception("sending message %s of tenant %s failed", message_id, tenant_id)
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+        return await self._record(messages, message, error)
+
+    async def _send(self, channel: dict[str, Any] | None, message: dict[str, Any]) -> None:
+        if channel is None:
+            raise senders.SendError(f"no {message['channel']} channel is configured")
+        if not channel["enabled"]:
+            raise senders.SendError(f"the {message['channel']} channel is disabled")
+        config = _decode(channel["config"])
+        if channel["kind"] == ChannelKind.email:
+            token = config.get("password_encrypted")
+            password = self.cipher.decrypt(token) if token else None
+            if token and password is None:
+                raise senders.SendError("the stored SMTP password cannot be decrypted")
+            await senders.send_email(config, password, message)
+        else:
+            token = config.get("headers_encrypted")
+            headers = _decode(self.cipher.decrypt(token) or "{}") if token else {}
+            await senders.send_http(config, headers, message)
+
+    async def _record(
+        self, messages: MessageRepository, message: dict[str, Any], error: str | None
+    ) -> str:
+        attempts = message["attempts"] + 1
+        now = utcnow()
+        if error is None:
+            status = MessageStatus.sent
+        elif attempts >= MAX_ATTEMPTS:
+            status = MessageStatus.failed
+        else:
+            status = MessageStatus.queued
+        values: dict[str, Any] = {
+            "status": str(status),
+            "attempts": attempts,
+            "error": error,
+            "locked_until": None,
+            "next_attempt_at": now + backoff(attempts) if error else now,
+        }
+        if status == MessageStatus.sent:
+            values["sent_at"] = now
+        async with tenant_transaction(messages.tenant_id, write=True):
+            await messages.update(message["id"], values)
+        if error is not None:
+            log.info(
+                "message %s of tenant %s: attempt %d failed (%s)",
+                message["id"],
+                messages.tenant_id,
+                attempts,
+                error,
+            )
+        return str(status)

@@ -1,0 +1,21 @@
+"""Install a plugin into a directory without pip: a `*.dist-info` folder is all
+`importlib.metadata` needs to find the plugin's entry point once the directory is on
+`PYTHONPATH` (the module it names must be importable too)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def install_plugin_dist(
+    directory: Path, dist: str, plugins: Mapping[str, str], version: str = "0.1.0"
+) -> Path:
+    """Write `<dist>-<version>.dist-info` declaring `plugins` (name → "module:DESCRIPTOR")
+    in the `patron.plugins` entry-point group; return `directory`."""
+    info = directory / f"{dist.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    entry_points = "".join(f"{name} = {target}\n" for name, target in plugins.items())
+    (info / "entry_points.txt").write_text(f"[patron.plugins]\n{entry_points}")
+    return directory
