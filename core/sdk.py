@@ -17,6 +17,7 @@ from typing import Any
 
 from core import events
 from core.db import tenant_transaction
+from core.domain.customers.repository import CustomerRepository
 from core.domain.tasks.schemas import Task, TaskCreate
 from core.domain.tasks.service import TaskService
 from core.domain.timeline.service import Timeline
@@ -29,6 +30,7 @@ from core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from core.plugins.descriptor import (
     CORE_API_VERSION,
     EmptyConfig,
+    Excluding,
     PluginDescriptor,
     PluginTimelineEntry,
     Schedule,
@@ -41,6 +43,8 @@ from core.tenancy.tables import TenantTable
 
 __all__ = [
     "CORE_API_VERSION",
+    "Excluding",
+    "customer_exists",
     "DEFAULT_LIMIT",
     "Conflict",
     "Cursor",
@@ -74,6 +78,13 @@ __all__ = [
     "utcnow",
     "uuid7",
 ]
+
+
+async def customer_exists(ctx: TenantContext, customer_id: uuid.UUID | str) -> bool:
+    """Whether the id names a live (not deleted) customer of the caller's tenant."""
+    parsed = parse_id(str(customer_id))
+    async with tenant_transaction(ctx.tenant_id):
+        return await CustomerRepository(ctx.tenant_id).get_active(parsed) is not None
 
 
 async def create_task(

@@ -54,6 +54,14 @@ class PluginTimelineEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 @dataclass(frozen=True)
+class Excluding:
+    """A customer filter's answer meaning "every customer *except* those `query` selects"
+    (e.g. `?gym.member=no`)."""
+
+    query: Any
+
+
+@dataclass(frozen=True)
 class Schedule:
     """A job a plugin runs on a schedule in each enabling tenant's local time.
 

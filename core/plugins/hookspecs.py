@@ -104,8 +104,9 @@ async def patron_timeline_entries(
 def patron_customer_filter(ctx: TenantContext, key: str, value: str) -> Any:
     """A list filter `GET /customers?<plugin>.<key>=<value>`: return a query selecting the
     matching customer ids (e.g. `repo.select(Student.customer_id).where(...)`), or None when
-    `key` is not a filter of this plugin (the client gets a 422). Called for the plugin
-    named by the prefix only.
+    `key` is not a filter of this plugin (the client gets a 422); wrap the query in
+    `Excluding(query)` for "every customer but these". Called for the plugin named by the
+    prefix only.
     """
 
 

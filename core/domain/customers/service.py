@@ -26,6 +26,7 @@ from core.domain.customers.tables import Consent, Customer
 from core.domain.timeline.service import Timeline
 from core.errors import Conflict, InvalidInput, NotFound
 from core.pagination import Cursor, Page
+from core.plugins.descriptor import Excluding
 from core.plugins.host import PluginHost
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
@@ -73,7 +74,11 @@ class CustomerService:
         for name, value in (plugin_filters or {}).items():
             if self.host is None:
                 raise InvalidInput([(name, "not a filter of an enabled plugin")])
-            where.append(Customer.id.is_in(self.host.customer_filter(self.ctx, name, value)))
+            selected = self.host.customer_filter(self.ctx, name, value)
+            if isinstance(selected, Excluding):
+                where.append(Customer.id.not_in(selected.query))
+            else:
+                where.append(Customer.id.is_in(selected))
         if q:
             where.append(self.customers.search(q))
         if tag:
