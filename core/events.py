@@ -20,7 +20,7 @@ from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
 from core import db
 from core.ids import uuid7
 from core.jobs.context import job_context
-from core.jobs.webhooks import fan_out
+from core.jobs.webhooks import fan_out, webhook_subscribers
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
 from core.tenancy.tables import TenantTable
@@ -28,9 +28,11 @@ from core.tenancy.tables import TenantTable
 log = logging.getLogger("patron.events")
 
 MAX_ATTEMPTS = 12
+DELIVERY_TIMEOUT_SECONDS = 30
 BATCH = 200
 PARTITIONS = 16
-LEASE = datetime.timedelta(seconds=60)
+# How long a dispatcher holds a batch; a crashed worker's events are free again after it.
+LEASE = datetime.timedelta(seconds=DELIVERY_TIMEOUT_SECONDS)
 WEBHOOKS = "@webhooks"  # the key of a failed webhook fan-out in `last_error`
 
 
@@ -111,7 +113,12 @@ class OutboxDispatcher:
         return sorted(row["partition"] for row in rows)
 
     async def drain(self, partition: int) -> int:
-        """Deliver the partition's due events; the number handled."""
+        """Deliver the partition's due events; the number handled.
+
+        Work is batched: one query loads a batch, one update leases it, one marks the
+        delivered events done; tenants' contexts and webhook subscribers are looked up
+        once per batch.
+        """
         handled = 0
         while True:
             now = utcnow()
@@ -122,41 +129,48 @@ class OutboxDispatcher:
                     .order_by(OutboxEvent.id)
                     .limit(BATCH)
                 )
+            leased = await self._lease(
+                [r["id"] for r in rows if _as_aware(r["next_attempt_at"]) <= now], now
+            )
+            batch = _Batch(self.host)
             held: set[Any] = set()
             progressed = 0
             for event in rows:
                 customer = event["customer_id"]
                 if customer is not None and customer in held:
                     continue
-                if _as_aware(event["next_attempt_at"]) > now:
+                if event["id"] not in leased:  # not yet due, or another relay has it
                     held.add(customer)
                     continue
-                if not await self._lease(event["id"], now):
-                    held.add(customer)
-                    continue
-                if not await self._deliver(event):
+                if await self._deliver(event, batch):
+                    batch.done.append(event["id"])
+                else:
                     held.add(customer)
                 progressed += 1
+            await batch.finish()
             handled += progressed
             if len(rows) < BATCH or not progressed:
                 return handled
 
-    async def _lease(self, event_id: uuid.UUID, now: datetime.datetime) -> bool:
+    async def _lease(self, event_ids: list[uuid.UUID], now: datetime.datetime) -> set[uuid.UUID]:
+        if not event_ids:
+            return set()
         async with db.transaction(write=True):
             leased = await (
                 OutboxEvent.update({OutboxEvent.locked_until: now + LEASE})
                 .where(
-                    OutboxEvent.id == event_id,
+                    OutboxEvent.id.is_in(event_ids),
                     OutboxEvent.status == "pending",
                     OutboxEvent.locked_until.is_null() | (OutboxEvent.locked_until < now),
                 )
                 .returning(OutboxEvent.id)
             )
-        return bool(leased)
+        return {row["id"] for row in leased}
 
-    async def _deliver(self, event: dict[str, Any]) -> bool:
-        """Deliver to the plugins not yet reached; True when none failed."""
-        ctx = await job_context(self.host, event["tenant_id"], event["actor_id"])
+    async def _deliver(self, event: dict[str, Any], batch: _Batch) -> bool:
+        """Deliver to the plugins not yet reached and fan out to webhooks; True when all
+        went well (the batch then marks it done), else the event is rescheduled here."""
+        ctx = await batch.context(event["tenant_id"], event["actor_id"])
         done: list[str] = list(_decode(event["delivered_to"]))
         outcome = (
             {}
@@ -168,23 +182,59 @@ class OutboxDispatcher:
         # Webhooks get the event whatever the plugins did. Idempotent: retrying the event
         # (for a failed plugin or a failed fan-out) adds no second delivery.
         try:
-            await fan_out(event)
+            await fan_out(event, await batch.subscribers(event["tenant_id"]))
         except Exception as exc:  # noqa: BLE001 - retried with the event
             log.exception("webhook fan-out of event %s failed", event["id"])
             errors[WEBHOOKS] = f"{type(exc).__name__}: {exc}"
+        if not errors:
+            return True
         attempts = event["attempts"] + 1
-        status = "done" if not errors else "dead" if attempts >= MAX_ATTEMPTS else "pending"
+        status = "dead" if attempts >= MAX_ATTEMPTS else "pending"
         async with db.transaction(write=True):
             await OutboxEvent.update(
                 {
                     OutboxEvent.status: status,
                     OutboxEvent.attempts: attempts,
                     OutboxEvent.delivered_to: msgspec.json.encode(done).decode(),
-                    OutboxEvent.last_error: msgspec.json.encode(errors).decode()
-                    if errors
-                    else None,
+                    OutboxEvent.last_error: msgspec.json.encode(errors).decode(),
                     OutboxEvent.next_attempt_at: utcnow() + backoff(attempts),
                     OutboxEvent.locked_until: None,
                 }
             ).where(OutboxEvent.id == event["id"])
-        return not errors
+        return False
+
+
+class _Batch:
+    """What one pass of `drain` looks up once: tenant contexts and webhook subscribers;
+    and the events it delivered, marked done together."""
+
+    def __init__(self, host: Any) -> None:
+        self.host = host
+        self.done: list[uuid.UUID] = []
+        self._contexts: dict[Any, TenantContext | None] = {}
+        self._subscribers: dict[Any, list[dict[str, Any]]] = {}
+
+    async def context(self, tenant_id: Any, actor_id: Any) -> TenantContext | None:
+        if tenant_id not in self._contexts:
+            self._contexts[tenant_id] = await job_context(self.host, tenant_id)
+        ctx = self._contexts[tenant_id]
+        return (
+            None if ctx is None else msgspec.structs.replace(ctx, user_id=actor_id or ctx.user_id)
+        )
+
+    async def subscribers(self, tenant_id: Any) -> list[dict[str, Any]]:
+        if tenant_id not in self._subscribers:
+            self._subscribers[tenant_id] = await webhook_subscribers(tenant_id)
+        return self._subscribers[tenant_id]
+
+    async def finish(self) -> None:
+        if self.done:
+            async with db.transaction(write=True):
+                await OutboxEvent.update(
+                    {
+                        OutboxEvent.status: "done",
+                        OutboxEvent.attempts: OutboxEvent.attempts + 1,
+                        OutboxEvent.last_error: None,
+                        OutboxEvent.locked_until: None,
+                    }
+                ).where(OutboxEvent.id.is_in(self.done))

@@ -1,6 +1,6 @@
 """Outbound webhook delivery (api.md §7, Standard Webhooks).
 
-- `fan_out(event)`: called by the outbox dispatcher for every event; one delivery row
+- `fan_out(event, endpoints)`: called by the outbox dispatcher for every event; one delivery row
   per enabled endpoint of the event's tenant subscribed to its type. Idempotent: a
   re-delivered event finds its rows (unique per tenant, endpoint and event).
 - `enqueue_due_webhooks`: a step of the job relay; due deliveries become
@@ -85,16 +85,23 @@ def message(event: dict[str, Any]) -> str:
 
 
 # -- fan-out ----------------------------------------------------------------------------
-async def fan_out(event: dict[str, Any]) -> int:
-    """One delivery per subscribed, enabled endpoint of the event's tenant; the number added."""
-    tenant_id = _uuid(event["tenant_id"])
-    endpoints = WebhookEndpointRepository(tenant_id)
-    deliveries = WebhookDeliveryRepository(tenant_id)
+async def webhook_subscribers(tenant_id: Any) -> list[dict[str, Any]]:
+    """The tenant's enabled endpoints with the events they subscribe to."""
+    tenant_id = _uuid(tenant_id)
     async with tenant_transaction(tenant_id):
-        rows = await endpoints.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-            WebhookEndpoint.enabled == True  # noqa: E712 - a Piccolo expression
+        return (
+            await WebhookEndpointRepository(tenant_id)
+            .select(WebhookEndpoint.id, WebhookEndpoint.events)
+            .where(WebhookEndpoint.enabled.eq(True))
         )
-    targets = {row["id"] for row in rows if subscribed(row["events"], event["type"])}
+
+
+async def fan_out(event: dict[str, Any], endpoints: list[dict[str, Any]]) -> int:
+    """One delivery per subscribed endpoint among `endpoints` (the tenant's enabled ones,
+    from `webhook_subscribers`); the number added."""
+    tenant_id = _uuid(event["tenant_id"])
+    deliveries = WebhookDeliveryRepository(tenant_id)
+    targets = {row["id"] for row in endpoints if subscribed(row["events"], event["type"])}
     if not targets:
         return 0
     body, now = message(event), utcnow()

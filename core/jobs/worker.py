@@ -24,7 +24,7 @@ from arq.worker import Retry, func
 
 from core import db
 from core.crypto import FieldCipher
-from core.events import OutboxDispatcher, backoff
+from core.events import DELIVERY_TIMEOUT_SECONDS, OutboxDispatcher, backoff
 from core.jobs.messages import enqueue_due_messages, send_message
 from core.jobs.redis import redis_settings
 from core.jobs.scheduler import Scheduler
@@ -35,6 +35,7 @@ from core.settings import Settings
 log = logging.getLogger("patron.jobs")
 
 RELAY_SECONDS = 0.1
+JOB_TIMEOUT_SECONDS = 60
 SCHEDULE_SECONDS = 20.0
 SCHEDULE_TRIES = 5
 
@@ -78,7 +79,9 @@ async def deliver_webhook(job: dict[str, Any], delivery_id: str, tenant_id: str)
 
 FUNCTIONS = [
     # One job per partition at a time (its id is the partition): nothing to keep after it.
-    func(deliver_outbox, name="deliver_outbox", keep_result=0, max_tries=1),
+    # A job killed with its worker is run again once its timeout has passed.
+    func(deliver_outbox, name="deliver_outbox", keep_result=0, max_tries=3,
+         timeout=DELIVERY_TIMEOUT_SECONDS),
     func(run_schedule, name="run_schedule", max_tries=SCHEDULE_TRIES),
     # Retries are the relay's (a new job id per attempt), after the row's backoff.
     func(send_message, name="send_message", keep_result=0, max_tries=1),
@@ -136,6 +139,9 @@ class JobRunner:
                 "host": self.host,
             },
             keep_result=60,
+            # arq marks a job in progress for (the longest job timeout + 10 s): a job whose
+            # worker died runs again after that, so keep every job short (work in batches).
+            job_timeout=JOB_TIMEOUT_SECONDS,
         )
 
     async def start(self) -> None:

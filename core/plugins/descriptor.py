@@ -14,6 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from core.errors import Conflict, InvalidInput, NotFound, PatronError
 from core.tenancy.context import TenantContext
+from core.tenancy.tables import TenantTable
 
 # The version of the plugin API (core.sdk). Plugins declare the range they support.
 CORE_API_VERSION = "1.0"
@@ -145,6 +146,11 @@ class PluginDescriptor(Generic[ConfigT]):
             self.default_config()
         except msgspec.ValidationError as exc:
             raise PluginError(f"{self.name}: every config field needs a default ({exc})") from None
+        for table in self.tables:
+            if not (isinstance(table, type) and issubclass(table, TenantTable)):
+                raise PluginError(
+                    f"{self.name}: table {table!r} is not tenant-scoped (subclass TenantTable)"
+                )
         for schedule in self.schedules:
             if not SCHEDULE.match(schedule.every):
                 raise PluginError(

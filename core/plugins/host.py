@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pluggy
+from litestar import Litestar, Router
 
 from core.errors import InvalidInput
 from core.plugins import hookspecs
@@ -41,6 +42,41 @@ class _NoHooks:
     """Stands in for a plugin that implements no hook."""
 
 
+# Served by the host under /api/v1/plugins/<name>/ for every plugin (its config routes).
+RESERVED_PLUGIN_PATHS = frozenset({"", "/changes"})
+
+
+def _routes_mount(descriptor: PluginDescriptor) -> bool:
+    """Whether Litestar accepts the plugin's routes (tried on a throwaway app at load), so
+    that one plugin's bad route cannot stop the server from starting."""
+    if not descriptor.routes:
+        return True
+    reserved = sorted(
+        path
+        for handler in descriptor.routes
+        for path in getattr(handler, "paths", ())
+        if path.rstrip("/") in RESERVED_PLUGIN_PATHS
+    )
+    if reserved:
+        log.error(
+            "plugin %r uses reserved paths %s (its config routes) and is skipped",
+            descriptor.name,
+            reserved,
+        )
+        return False
+    try:
+        Litestar(
+            route_handlers=[
+                Router(f"/api/v1/plugins/{descriptor.name}", route_handlers=list(descriptor.routes))
+            ],
+            openapi_config=None,
+        )
+    except Exception as exc:  # noqa: BLE001 - any refusal skips the plugin, loudly
+        log.error("plugin %r has routes Litestar refuses and is skipped: %s", descriptor.name, exc)
+        return False
+    return True
+
+
 class PluginHost:
     def __init__(self, descriptors: Iterable[PluginDescriptor]) -> None:
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
@@ -53,6 +89,8 @@ class PluginHost:
         self._callers: dict[tuple[str, frozenset[str]], Any] = {}
 
     def _register(self, descriptor: PluginDescriptor) -> None:
+        if not _routes_mount(descriptor):
+            return
         hooks = descriptor.hooks if descriptor.hooks is not None else _NoHooks()
         try:
             self.manager.register(hooks, name=descriptor.name)

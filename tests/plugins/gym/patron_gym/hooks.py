@@ -11,7 +11,7 @@ import msgspec
 from core import sdk
 
 import patron_gym  # GYM is defined by the package once its modules are loaded
-from patron_gym import sdk_gaps, terms
+from patron_gym import terms
 from patron_gym.repository import MembershipRepository, WelcomeRepository
 from patron_gym.routes import membership_view
 
@@ -105,7 +105,7 @@ def patron_customer_filter(ctx: sdk.TenantContext, key: str, value: str) -> Any:
     if key != "member" or value not in ("yes", "no"):
         return None
     members = MembershipRepository(ctx.tenant_id).active_member_ids(terms.local_today(ctx.timezone))
-    return members if value == "yes" else sdk_gaps.excluding(members)
+    return members if value == "yes" else sdk.Excluding(members)
 
 
 @sdk.hookimpl

@@ -11,7 +11,7 @@ from core import sdk
 from litestar import get, post
 
 import patron_gym  # GYM is defined by the package once its modules are loaded
-from patron_gym import sdk_gaps, terms
+from patron_gym import terms
 from patron_gym.config import PlanName
 from patron_gym.repository import MembershipRepository
 
@@ -51,7 +51,7 @@ async def create_membership(ctx: sdk.TenantContext, data: MembershipIn) -> Membe
     if plan is None:
         raise sdk.InvalidInput([("plan", "not one of this gym's plans")])
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        if not await sdk_gaps.customer_exists(ctx, data.customer_id):
+        if not await sdk.customer_exists(ctx, data.customer_id):
             raise sdk.InvalidInput([("customer_id", "no such customer in this tenant")])
         row = await MembershipRepository(ctx.tenant_id).insert(
             customer_id=data.customer_id,
