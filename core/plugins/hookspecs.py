@@ -116,6 +116,8 @@ def patron_veto(
 ) -> Veto | None:
     """Refuse a core write before it happens: return a `Veto` (409 or 422 with a reason), or
     None to allow it. `action` is e.g. "customer.update", "customer.delete",
-    "payment.record"; `current` is the row before the change (None on create) and `change`
-    the requested values. The first veto wins.
+    "payment.record"; `current` is the customer before the change as the API shows it
+    (unmasked), with each enabled plugin's section under `current["plugins"]` — the facts a
+    plugin needs come through its `patron_customer_section` — or None on create; `change`
+    holds the requested values. The first veto wins.
     """

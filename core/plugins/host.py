@@ -180,6 +180,10 @@ class PluginHost:
             raise InvalidInput([(name, "not a filter of an enabled plugin")])
         return query
 
+    def vetoers(self, ctx: TenantContext) -> list[Any]:
+        """The enabled plugins that may veto writes (callers load facts only for them)."""
+        return self._impls(ctx, "patron_veto")
+
     def veto(
         self,
         ctx: TenantContext,
@@ -188,7 +192,7 @@ class PluginHost:
         change: dict[str, Any],
     ) -> None:
         """Raise the first plugin veto of a core write, if any (plugins asked in name order)."""
-        for impl in self._impls(ctx, "patron_veto"):
+        for impl in self.vetoers(ctx):
             verdict = impl.function(ctx=ctx, action=action, current=current, change=change)
             if isinstance(verdict, Veto):
                 raise verdict.as_error(impl.plugin_name)

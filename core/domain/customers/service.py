@@ -93,7 +93,7 @@ class CustomerService:
     # -- writes --------------------------------------------------------------------------
     async def create(self, data: schemas.CustomerCreate) -> schemas.Customer:
         values = self._storable(msgspec.structs.asdict(data))
-        self._veto("customer.create", None, msgspec.to_builtins(data))
+        await self._veto("customer.create", None, msgspec.to_builtins(data))
         provenance = data.provenance or schemas.ProvenanceIn()
         now = utcnow()
         async with tenant_transaction(self.ctx.tenant_id, write=True):
@@ -120,7 +120,7 @@ class CustomerService:
         changes = self._storable(data.changes())
         async with tenant_transaction(self.ctx.tenant_id, write=True):
             current = await self._require(customer_id)
-            self._veto("customer.update", current, msgspec.to_builtins(data.changes()))
+            await self._veto("customer.update", current, msgspec.to_builtins(data.changes()))
             await self._check_references(changes, None, customer_id=current["id"])
             tags = changes.pop("tags", None)
             if tags is not None:
@@ -142,7 +142,7 @@ class CustomerService:
     async def delete(self, customer_id: uuid.UUID | None) -> None:
         async with tenant_transaction(self.ctx.tenant_id, write=True):
             row = await self._require(customer_id)
-            self._veto("customer.delete", row, {})
+            await self._veto("customer.delete", row, {})
             await self.customers.update(row["id"], {"deleted_at": utcnow()})
             await self.timeline.record(
                 row["id"], "customer.deleted", "Customer deleted", subject_id=row["id"]
@@ -220,9 +220,17 @@ class CustomerService:
         return consent_view(row)
 
     # -- helpers -------------------------------------------------------------------------
-    def _veto(self, action: str, current: dict | None, change: dict[str, Any]) -> None:
-        if self.host is not None:
-            self.host.veto(self.ctx, action, current, change)
+    async def _veto(self, action: str, row: dict | None, change: dict[str, Any]) -> None:
+        """Ask the enabled plugins; the facts they decide on are the customer as the API
+        shows it (unmasked), with every enabled plugin's section under `plugins`."""
+        if self.host is None or not self.host.vetoers(self.ctx):
+            return
+        current = None
+        if row is not None:
+            tags = await self.tags.tags_of([row["id"]])
+            current = msgspec.to_builtins(self.view(row, tags.get(row["id"], []), unmasked=True))
+            current["plugins"] = await self.host.customer_sections(self.ctx, current)
+        self.host.veto(self.ctx, action, current, change)
 
     async def _emit(self, event: str, row: dict, tags: list[str], **extra: Any) -> None:
         """An event carrying the whole customer, unmasked: plugins act on real values."""

@@ -109,21 +109,14 @@ def patron_customer_filter(ctx: sdk.TenantContext, key: str, value: str) -> Any:
 
 
 @sdk.hookimpl
-async def patron_veto(
+def patron_veto(
     ctx: sdk.TenantContext, action: str, current: dict[str, Any] | None, change: dict[str, Any]
 ) -> sdk.Veto | None:
-    """No deleting a customer whose membership is running.
-
-    Async because the facts are the gym's own rows, which the core cannot load for it: the
-    host of core.sdk 1.0 calls this hook synchronously and so never sees the veto (reported,
-    with a proposed diff making `patron_veto` awaitable).
-    """
+    """No deleting a customer whose membership is running. Pure: the facts are this
+    plugin's own section of the customer, which the core loads before asking."""
     if action != "customer.delete" or current is None:
         return None
-    async with sdk.tenant_transaction(ctx.tenant_id):
-        row = await MembershipRepository(ctx.tenant_id).active_of(
-            uuid.UUID(str(current["id"])), terms.local_today(ctx.timezone)
-        )
-    if row is None:
+    active = (current.get("plugins", {}).get("gym") or {}).get("active_membership")
+    if not active:
         return None
-    return sdk.Veto(f"the customer has an active membership until {row['ends_on']}")
+    return sdk.Veto(f"the customer has an active membership until {active['ends_on']}")
