@@ -80,8 +80,13 @@ async def deliver_webhook(job: dict[str, Any], delivery_id: str, tenant_id: str)
 FUNCTIONS = [
     # One job per partition at a time (its id is the partition): nothing to keep after it.
     # A job killed with its worker is run again once its timeout has passed.
-    func(deliver_outbox, name="deliver_outbox", keep_result=0, max_tries=3,
-         timeout=DELIVERY_TIMEOUT_SECONDS),
+    func(
+        deliver_outbox,
+        name="deliver_outbox",
+        keep_result=0,
+        max_tries=3,
+        timeout=DELIVERY_TIMEOUT_SECONDS,
+    ),
     func(run_schedule, name="run_schedule", max_tries=SCHEDULE_TRIES),
     # Retries are the relay's (a new job id per attempt), after the row's backoff.
     func(send_message, name="send_message", keep_result=0, max_tries=1),
