@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import Api, Tenant
+from tests.http.expect import created, ok
 
 PROBLEM_JSON = "application/problem+json"
 PHONE = "+8613812345678"
@@ -23,22 +24,6 @@ ROLES = ["viewer", "agent", "supervisor", "admin", "owner"]
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def created(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 201, (
-        f"{response.request.method} {response.request.url} → {response.status_code}: "
-        f"{response.text[:1000]}"
-    )
-    return response.json()
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, (
-        f"{response.request.method} {response.request.url} → {response.status_code}: "
-        f"{response.text[:1000]}"
-    )
-    return response.json() if response.content else None
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict:
