@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from litestar import Litestar
@@ -13,6 +14,10 @@ from core.settings import Settings
 
 def create_app() -> Litestar:
     os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
+    # Before plugin discovery, so that a skipped plugin's log line has a time and a level.
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s - %(asctime)s - %(name)s - %(message)s"
+    )
     from core.plugins.host import PluginHost
     from core.plugins.loader import discover
     from tenants.routes import tenant_routes

@@ -15,6 +15,8 @@ import datetime
 import uuid
 from typing import Any
 
+import msgspec
+
 from core import events
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
@@ -98,15 +100,21 @@ async def create_task(
     due_at: datetime.datetime | None = None,
     priority: str = "normal",
 ) -> Task:
-    """Create a task for the tenant's staff; its `source` is the plugin's name."""
-    data = TaskCreate(
-        title=title,
-        kind=kind,
-        customer_id=uuid.UUID(str(customer_id)) if customer_id else None,
-        assignee_id=uuid.UUID(str(assignee_id)) if assignee_id else None,
-        due_at=due_at,
-        priority=priority,  # type: ignore[arg-type]
-    )
+    """Create a task for the tenant's staff; its `source` is the plugin's name. Values are
+    validated like the API's (an `InvalidInput` naming the field), e.g. a title ≤ 200 chars."""
+    fields = {
+        "title": title,
+        "kind": kind,
+        "customer_id": customer_id,
+        "assignee_id": assignee_id,
+        "due_at": due_at,
+        "priority": priority,
+    }
+    try:
+        data = msgspec.convert({k: v for k, v in fields.items() if v is not None}, TaskCreate)
+    except msgspec.ValidationError as exc:
+        message, _, path = str(exc).partition(" - at `$.")
+        raise InvalidInput([(path.rstrip("`") or "task", message)]) from None
     return await TaskService(ctx).create(data, source=plugin.name)
 
 
