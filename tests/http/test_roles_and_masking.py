@@ -14,9 +14,8 @@ import httpx
 import pytest
 
 from tests.conftest import Api, Tenant
-from tests.http.expect import created, ok
+from tests.http.expect import assert_problem, created, ok
 
-PROBLEM_JSON = "application/problem+json"
 PHONE = "+8613812345678"
 PHONE_MASKED = "+86 138****5678"
 ID_NUMBER = "110101199003071234"
@@ -24,19 +23,6 @@ ROLES = ["viewer", "agent", "supervisor", "admin", "owner"]
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, (
-        f"{response.request.method} {response.request.url} → {response.status_code}, "
-        f"wanted {status}: {response.text[:1000]}"
-    )
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], f"problem without {key}: {body}"
-    return body
 
 
 def as_role(tenant: Tenant, role: str) -> httpx.Client:

@@ -10,28 +10,12 @@ import httpx
 import pytest
 
 from tests.conftest import Api, Tenant
-from tests.http.expect import created, ok
+from tests.http.expect import assert_problem, created, ok
 
-PROBLEM_JSON = "application/problem+json"
 TENANT_FIELDS = {"id", "name", "slug", "status", "plan", "timezone", "currency", "locale"}
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, (
-        f"{response.request.method} {response.request.url} → {response.status_code}, "
-        f"wanted {status}: {response.text[:1000]}"
-    )
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], f"problem without {key}: {body}"
-    if field is not None:
-        assert field in [error["field"] for error in body["errors"]], body
-    return body
 
 
 def new_slug() -> str:
