@@ -39,6 +39,7 @@ from core.plugins.descriptor import (
     Veto,
 )
 from core.plugins.hookspecs import hookimpl
+from core.plugins.host import JOB_EVENT_PREFIX
 from core.tenancy.context import Role, TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
 from core.tenancy.tables import TenantTable
@@ -47,6 +48,7 @@ __all__ = [
     "CORE_API_VERSION",
     "Excluding",
     "customer_exists",
+    "enqueue_job",
     "DEFAULT_LIMIT",
     "Conflict",
     "Cursor",
@@ -137,6 +139,27 @@ async def record_timeline(
             data=data,
             occurred_at=occurred_at,
             source=plugin.name,
+        )
+
+
+async def enqueue_job(
+    ctx: TenantContext,
+    plugin: PluginDescriptor,
+    name: str,
+    payload: dict[str, Any],
+    customer_id: uuid.UUID | str | None = None,
+) -> None:
+    """Run `plugin.jobs[name](ctx, payload)` in the background after commit, retried with
+    backoff until it succeeds (so make it idempotent); ordered with the customer's events.
+    Call it inside your write transaction: the job and your change commit together."""
+    if name not in plugin.jobs:
+        raise ValueError(f"{plugin.name} declares no job {name!r}")
+    async with tenant_transaction(ctx.tenant_id, write=True):
+        await events.emit(
+            ctx,
+            f"{JOB_EVENT_PREFIX}{plugin.name}.{name}",
+            payload,
+            customer_id=uuid.UUID(str(customer_id)) if customer_id else None,
         )
 
 

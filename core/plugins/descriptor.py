@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -100,6 +100,11 @@ class PluginDescriptor(Generic[ConfigT]):
     piccolo_app: str | None = None
     routes: Sequence[Any] = ()
     schedules: Sequence[Schedule] = ()
+    # Background jobs the plugin enqueues with `sdk.enqueue_job(ctx, plugin, name, payload)`:
+    # `jobs[name](ctx, payload)` runs after commit, retried until it succeeds (idempotent!).
+    jobs: Mapping[str, Callable[[TenantContext, dict[str, Any]], Awaitable[None]]] = field(
+        default_factory=dict
+    )
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -38,6 +38,10 @@ OWN_EVENT_HOOKS = {
 }
 
 
+# Plugin jobs travel through the outbox as events named "job:<plugin>.<name>".
+JOB_EVENT_PREFIX = "job:"
+
+
 class _NoHooks:
     """Stands in for a plugin that implements no hook."""
 
@@ -206,6 +210,8 @@ class PluginHost:
         Returns {plugin: None on success, or the error text} so that the caller retries
         only the plugins that failed.
         """
+        if event.startswith(JOB_EVENT_PREFIX):
+            return await self._run_job(ctx, event.removeprefix(JOB_EVENT_PREFIX), payload, skip)
         if event in OWN_EVENT_HOOKS:
             plugin = payload["plugin"]
             impl = self._impl_of(plugin, OWN_EVENT_HOOKS[event])
@@ -231,3 +237,18 @@ class PluginHost:
                 )
                 outcome[impl.plugin_name] = f"{type(exc).__name__}: {exc}"
         return outcome
+
+    async def _run_job(
+        self, ctx: TenantContext, job: str, payload: dict[str, Any], skip: Iterable[str]
+    ) -> dict[str, str | None]:
+        plugin, _, name = job.partition(".")
+        descriptor = self.descriptors.get(plugin)
+        run = descriptor.jobs.get(name) if descriptor is not None else None
+        if run is None or plugin not in ctx.plugins or plugin in skip:
+            return {}  # uninstalled or disabled since: nothing to do
+        try:
+            await run(ctx, payload)
+        except Exception as exc:  # noqa: BLE001 - recorded, retried later
+            log.exception("tenant %s: plugin %s failed in job %s", ctx.tenant_id, plugin, name)
+            return {plugin: f"{type(exc).__name__}: {exc}"}
+        return {plugin: None}

@@ -1,0 +1,81 @@
+"""A plugin enqueues its own background job; it runs after commit, in the tenant's context,
+is retried when it fails, and is never published to webhooks."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.plugin_dist import install_plugin_dist
+from tests.support.server import start_server
+
+# The hook enqueues the job; the job fails once, then records its effect (a message with a
+# cause key: at most one, however often it runs).
+JOBS_PLUGIN = """
+from core import sdk
+
+ATTEMPTS = []
+
+
+async def greet(ctx, payload):
+    ATTEMPTS.append(payload["customer_id"])
+    if len(ATTEMPTS) == 1:
+        raise RuntimeError("first try fails")
+    await sdk.queue_message(ctx, channel="email", to="desk@example.com", subject="Hello",
+                            body=payload["name"], cause_key=f"greet:{payload['customer_id']}",
+                            customer_id=payload["customer_id"])
+
+
+class Hooks:
+    @sdk.hookimpl
+    async def patron_customer_created(self, ctx, customer):
+        await sdk.enqueue_job(ctx, PLUGIN, "greet",
+                              {"customer_id": customer["id"], "name": customer["name"]},
+                              customer_id=customer["id"])
+
+
+PLUGIN = sdk.PluginDescriptor(name="greeter", title="Greeter", version="1.0.0",
+                              hooks=Hooks(), jobs={"greet": greet})
+"""
+
+
+def test_a_plugin_job_runs_after_commit_and_is_retried(tmp_path: Path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "patron_greeter.py").write_text(JOBS_PLUGIN)
+    install_plugin_dist(plugins, "patron-greeter", {"greeter": "patron_greeter:PLUGIN"})
+    server = start_server(extra_env={"PYTHONPATH": str(plugins)}, workdir=tmp_path / "server")
+    try:
+        with httpx.Client(
+            base_url=server.base_url + "/api/v1",
+            headers={"Authorization": f"Bearer {server.operator_token}"},
+        ) as op:
+            key = op.post(
+                "/platform/tenants",
+                json={
+                    "name": "Jobs",
+                    "slug": "jobs",
+                    "admin_email": "o@jobs.example.com",
+                },
+            ).json()["api_key"]
+        with httpx.Client(
+            base_url=server.base_url + "/api/v1",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        ) as client:
+            assert client.put("/plugins/greeter", json={"config": {}}).status_code == 200
+            customer = client.post("/customers", json={"name": "韩梅梅"}).json()
+            deadline, messages = time.monotonic() + 30, []
+            while not messages and time.monotonic() < deadline:
+                time.sleep(0.2)
+                messages = client.get("/messages", params={"customer_id": customer["id"]}).json()[
+                    "items"
+                ]
+            assert [(m["cause_key"], m["body"]) for m in messages] == [
+                (f"greet:{customer['id']}", "韩梅梅")
+            ]
+        assert "failed in job greet" in server.logs()  # the first try, retried
+    finally:
+        server.stop()
