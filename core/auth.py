@@ -25,7 +25,7 @@ from core import db
 from core.crypto import constant_time_equals, hash_api_key
 from core.errors import Forbidden, NotFound, TenantReadOnly, Unauthorized
 from core.plugins.state import EnabledPlugins
-from core.tenancy.context import Role, TenantContext, TenantStatus
+from core.tenancy.context import Role, TenantContext
 from core.tenancy.repository import utcnow
 from core.tenancy.tables import ApiKey
 from core.tenancy.users import UserRepository
@@ -73,16 +73,11 @@ async def resolve_api_key(key: str, enabled: EnabledPlugins) -> TenantContext:
     if user is None:
         raise Unauthorized("The API key's user no longer exists.")
     await _touch(row)
-    return TenantContext(
-        tenant_id=tenant_id,
+    return TenantContext.of(
+        row,
         user_id=_as_uuid(row["user_id"]),
         role=Role.parse(user["role"]),
-        status=TenantStatus(row["status"]),
-        timezone=row["timezone"],
-        currency=row["currency"],
-        country=row["country"],
         plugins=await enabled.configs(tenant_id, row["plugins_revision"]),
-        plugins_revision=row["plugins_revision"],
     )
 
 

@@ -182,15 +182,7 @@ async def owner_context(tenant: dict[str, Any]) -> TenantContext:
         )
     if owner is None:
         raise NotFound(f"The tenant {tenant['slug']!r} has no owner.")
-    return TenantContext(
-        tenant_id=tenant["id"],
-        user_id=owner["id"],
-        role=Role.owner,
-        status=TenantStatus(tenant["status"]),
-        timezone=tenant["timezone"],
-        currency=tenant["currency"],
-        country=tenant["country"],
-    )
+    return TenantContext.of(tenant, user_id=owner["id"], role=Role.owner)
 
 
 async def create_user_by_slug(

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from core import db
-from core.tenancy.context import Role, TenantContext, TenantStatus
+from core.tenancy.context import Role, TenantContext
 from core.tenancy.tables import Tenant
 
 SYSTEM_USER = uuid.UUID(int=0)
@@ -20,14 +20,9 @@ async def job_context(
         tenant = await Tenant.select().where(Tenant.id == tenant_id).first()
     if tenant is None:
         return None
-    return TenantContext(
-        tenant_id=tenant["id"],
+    return TenantContext.of(
+        tenant,
         user_id=actor_id or SYSTEM_USER,
         role=Role.owner,
-        status=TenantStatus(tenant["status"]),
-        timezone=tenant["timezone"],
-        currency=tenant["currency"],
-        country=tenant["country"],
         plugins=await host.enabled.configs(tenant["id"], tenant["plugins_revision"]),
-        plugins_revision=tenant["plugins_revision"],
     )

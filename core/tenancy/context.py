@@ -55,5 +55,28 @@ class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
     plugins: dict[str, Any] = msgspec.field(default_factory=dict)
     plugins_revision: int = 0
 
+    @classmethod
+    def of(
+        cls,
+        tenant: dict[str, Any],
+        *,
+        user_id: uuid.UUID,
+        role: Role,
+        plugins: dict[str, Any] | None = None,
+    ) -> TenantContext:
+        """The context of `user_id` acting in `tenant` (a tenants row, or a row holding its
+        status, timezone, currency, country and plugins_revision)."""
+        return cls(
+            tenant_id=uuid.UUID(str(tenant.get("tenant_id") or tenant["id"])),
+            user_id=user_id,
+            role=role,
+            status=TenantStatus(tenant["status"]),
+            timezone=tenant["timezone"],
+            currency=tenant["currency"],
+            country=tenant["country"],
+            plugins=plugins or {},
+            plugins_revision=tenant["plugins_revision"],
+        )
+
     def at_least(self, role: Role) -> bool:
         return self.role >= role
