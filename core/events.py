@@ -76,6 +76,32 @@ async def emit(
     )
 
 
+async def emit_many(
+    ctx: TenantContext, type: str, items: list[tuple[dict[str, Any], uuid.UUID | None]]
+) -> None:
+    """Record one `type` event per (payload, customer_id) inside the caller's transaction,
+    in one statement per thousand: for bulk work such as re-ranking a whole tenant."""
+    now = utcnow()
+    rows = []
+    for payload, customer_id in items:
+        event_id = uuid7()
+        rows.append(
+            {
+                "id": event_id,
+                "type": type,
+                "customer_id": customer_id,
+                "partition": (customer_id or event_id).int % PARTITIONS,
+                "actor_id": ctx.user_id,
+                "payload": msgspec.json.encode(payload).decode(),
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    repository = OutboxRepository(ctx.tenant_id)
+    for start in range(0, len(rows), 1000):
+        await repository.insert_many(rows[start : start + 1000])
+
+
 def backoff(attempts: int) -> datetime.timedelta:
     """1 s, 2 s, 4 s … capped at one hour."""
     return datetime.timedelta(seconds=min(2 ** max(attempts - 1, 0), 3600))

@@ -20,7 +20,7 @@ import msgspec
 from core import events
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
-from core.domain.tasks.schemas import Task, TaskCreate
+from core.domain.tasks.schemas import Task, TaskCreate, TaskStatus, TaskUpdate
 from core.domain.tasks.service import TaskService
 from core.domain.timeline.service import Timeline
 from core.domain.types import Input, Output
@@ -38,6 +38,7 @@ from core.plugins.descriptor import (
     Schedule,
     Veto,
 )
+from core.plugins.facts import CoreFacts
 from core.plugins.hookspecs import hookimpl
 from core.plugins.host import JOB_EVENT_PREFIX
 from core.tenancy.context import Role, TenantContext
@@ -49,8 +50,10 @@ __all__ = [
     "Excluding",
     "customer_exists",
     "enqueue_job",
+    "enqueue_jobs",
     "DEFAULT_LIMIT",
     "Conflict",
+    "CoreFacts",
     "Cursor",
     "EmptyConfig",
     "Forbidden",
@@ -71,8 +74,10 @@ __all__ = [
     "TenantTable",
     "Veto",
     "create_index",
+    "cancel_task",
     "create_task",
     "emit",
+    "emit_many",
     "enable_tenant_rls",
     "hookimpl",
     "parse_id",
@@ -120,6 +125,23 @@ async def create_task(
     return await TaskService(ctx).create(data, source=plugin.name)
 
 
+async def cancel_task(
+    ctx: TenantContext, plugin: PluginDescriptor, task_id: uuid.UUID | str
+) -> bool:
+    """Cancel one of the plugin's own tasks if it is still open; False when it is not (done,
+    canceled, deleted, or not the plugin's), so calling it twice is harmless."""
+    tasks = TaskService(ctx)
+    async with tenant_transaction(ctx.tenant_id, write=True):
+        try:
+            task = await tasks.get(parse_id(str(task_id)))
+        except NotFound:
+            return False
+        if task.source != plugin.name or task.status != TaskStatus.open:
+            return False
+        await tasks.update(task.id, TaskUpdate(status=TaskStatus.canceled))
+    return True
+
+
 async def record_timeline(
     ctx: TenantContext,
     plugin: PluginDescriptor,
@@ -163,6 +185,19 @@ async def enqueue_job(
         )
 
 
+async def enqueue_jobs(
+    ctx: TenantContext,
+    plugin: PluginDescriptor,
+    name: str,
+    items: list[tuple[dict[str, Any], uuid.UUID | None]],
+) -> None:
+    """`enqueue_job` for many (payload, customer_id) pairs at once, written in bulk: for work
+    fanned out over a whole tenant. Call it inside your write transaction."""
+    if name not in plugin.jobs:
+        raise ValueError(f"{plugin.name} declares no job {name!r}")
+    await events.emit_many(ctx, f"{JOB_EVENT_PREFIX}{plugin.name}.{name}", items)
+
+
 async def emit(
     ctx: TenantContext,
     plugin: PluginDescriptor,
@@ -178,3 +213,13 @@ async def emit(
         payload,
         customer_id=uuid.UUID(str(customer_id)) if customer_id else None,
     )
+
+
+async def emit_many(
+    ctx: TenantContext,
+    plugin: PluginDescriptor,
+    event: str,
+    items: list[tuple[dict[str, Any], uuid.UUID | None]],
+) -> None:
+    """`emit` for many (payload, customer_id) pairs at once, written in bulk."""
+    await events.emit_many(ctx, f"{plugin.name}.{event}", items)

@@ -23,7 +23,7 @@ Ids = dict[str, str]
 
 # Path parameters that name something shared by all tenants (an installed plugin), not a
 # tenant's resource: a route with only these is no isolation boundary.
-SHARED_PARAMS = {"name": "gym", "kind": "email"}
+SHARED_PARAMS = {"name": "gym", "kind": "email", "service_name": "appreciation_event"}
 
 # A valid body for every write operation, given the ids of the caller's world.
 SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
@@ -76,6 +76,29 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
         "plan": "monthly",
         "starts_on": "2026-01-01",
     },
+    # The built-in education plugin.
+    "educationUpdateStudent": lambda ids: {"position": "senior", "intent": "high"},
+    "educationCreateEnrollment": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "course": "雅思",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-06-30",
+        "fee": 680000,
+    },
+    "educationDeleteEnrollment": lambda ids: {},
+    "educationSetTierOverride": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "tier": "key",
+        "reason": "sample",
+    },
+    "educationRequestTierOverride": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "tier": "attention",
+        "reason": "sample",
+    },
+    "educationApproveTierOverride": lambda ids: {},
+    "educationRejectTierOverride": lambda ids: {},
+    "educationRunService": lambda ids: {"title": "客户答谢会邀请"},
 }
 
 
@@ -209,6 +232,29 @@ def build_world(tenant: Tenant) -> Ids:
         c.post(
             "/plugins/gym/memberships",
             json={"customer_id": customer["id"], "plan": "annual", "starts_on": "2026-01-01"},
+        )
+    )["id"]
+    # The built-in education plugin, with only a service run on request: its scheduled
+    # tasks would arrive after commit too.
+    appreciation = {
+        "name": "appreciation_event",
+        "title": "Invitation to the customer appreciation event",
+        "tiers": ["key", "attention", "general"],
+        "recurrence": "on request",
+        "task_kind": "invitation",
+        "done_by": "person in charge",
+    }
+    _created(c.put("/plugins/education", json={"config": {"services": [appreciation]}}))
+    ids["enrollment_id"] = _created(
+        c.post(
+            "/plugins/education/enrollments",
+            json=SAMPLE_BODIES["educationCreateEnrollment"](ids),
+        )
+    )["id"]
+    ids["request_id"] = _created(
+        c.post(
+            "/plugins/education/tier-override-requests",
+            json=SAMPLE_BODIES["educationRequestTierOverride"](ids),
         )
     )["id"]
     return ids

@@ -11,6 +11,7 @@ from core.domain.types import Input, Instant, Output, text
 # RFC 3339 with an offset: a time without one would be ambiguous.
 Channel = text(50, required=True)
 Summary = text(4000, required=True)
+Kind = text(50, required=True)
 
 
 class Direction(enum.StrEnum):
@@ -23,6 +24,8 @@ class InteractionCreate(Input):
     direction: Direction
     summary: Summary
     occurred_at: Instant | None = None
+    # What it was about, e.g. "feedback": an opinion that plugins may answer.
+    kind: Kind | None = None
 
 
 class Interaction(Output):
@@ -31,6 +34,7 @@ class Interaction(Output):
     channel: str
     direction: str
     summary: str
+    kind: str | None
     occurred_at: datetime.datetime
     staff_id: uuid.UUID | None
     created_at: datetime.datetime

@@ -56,6 +56,7 @@ class InteractionService:
                 channel=data.channel,
                 direction=str(data.direction),
                 summary=data.summary,
+                kind=data.kind,
                 occurred_at=occurred_at,
                 staff_id=self.ctx.user_id,
                 created_at=now,
@@ -66,7 +67,11 @@ class InteractionService:
                 f"{data.channel} ({data.direction}): {data.summary}",
                 subject_id=row["id"],
                 occurred_at=occurred_at,
-                data={"channel": data.channel, "direction": str(data.direction)},
+                data={
+                    "channel": data.channel,
+                    "direction": str(data.direction),
+                    "kind": data.kind,
+                },
             )
             interaction = interaction_view(row)
             await events.emit(
@@ -91,6 +96,7 @@ def interaction_view(row: dict[str, Any]) -> schemas.Interaction:
         channel=row["channel"],
         direction=row["direction"],
         summary=row["summary"],
+        kind=row["kind"],
         occurred_at=row["occurred_at"],
         staff_id=row["staff_id"],
         created_at=row["created_at"],

@@ -10,6 +10,8 @@ class Interaction(TenantTable, tablename="interactions"):
     channel = Varchar(length=50)  # "phone", "wechat", "visit", "email", "note", …
     direction = Varchar(length=10)  # "inbound" or "outbound"
     summary = Text()
+    # What the interaction was about, e.g. "feedback" (an opinion that needs a reply).
+    kind = Varchar(length=50, null=True, default=None)
     occurred_at = Timestamptz()
     staff_id = UUID(null=True, default=None)
     created_at = Timestamptz()

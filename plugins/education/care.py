@@ -1,0 +1,288 @@
+"""Care on the calendar: the daily birthday check (10:00 tenant time), birthday gifts and
+greetings, holiday greetings through the tenant's message channel, and services staff run
+on request (an appreciation event, product news) for every student of the tiers.
+
+Work over many students is fanned out in batches of `BATCH` as plugin jobs, each
+idempotent through `ServiceLog`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from functools import lru_cache
+from typing import Any
+
+import holidays
+
+from core import sdk
+from plugins.education import plugin
+from plugins.education.config import Assignee, EducationConfig, Service, Tier
+from plugins.education.repository import ServiceLogRepository, StudentRepository
+from plugins.education.services import config_of, serve_once, service_task
+from plugins.education.timezone import birthday_on, local_now, local_time
+
+BATCH = 500
+GREET_JOB = "greet"
+SERVE_JOB = "serve_request"
+BIRTHDAY_CHECK = "birthday_check"
+# Substitute days off and make-up rest days are not holidays to greet anyone on.
+NOT_A_FESTIVAL = re.compile(r"休息日|补假|调休|day off|substitut|observed", re.IGNORECASE)
+END_OF_DAY = datetime.time(23, 59)
+
+
+# -- holidays ----------------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def _calendar(country: str, year: int) -> holidays.HolidayBase | None:
+    try:
+        return holidays.country_holidays(country, years=year, language="zh_CN")
+    except NotImplementedError:
+        return None
+
+
+def festivals_starting(country: str, day: datetime.date) -> list[str]:
+    """The holidays whose first day is `day` in `country`'s public calendar."""
+    today = _calendar(country, day.year)
+    if today is None:
+        return []
+    before = day - datetime.timedelta(days=1)
+    yesterday = _calendar(country, before.year)
+    earlier = set(yesterday.get_list(before)) if yesterday is not None else set()
+    return [
+        name
+        for name in today.get_list(day)
+        if name not in earlier and not NOT_A_FESTIVAL.search(name)
+    ]
+
+
+def greeting(template: str, name: str, holiday: str = "") -> str:
+    return template.format(name=name, holiday=holiday)
+
+
+def recipient(customer: dict[str, Any], config: EducationConfig) -> str | None:
+    return customer.get("phone") if config.greeting_channel == "http" else customer.get("email")
+
+
+def tiers_served(services: list[Service]) -> set[Tier]:
+    return {tier for service in services for tier in service.tiers}
+
+
+# -- the daily job -----------------------------------------------------------------------
+async def daily_care(ctx: sdk.TenantContext, now: datetime.datetime | None = None) -> None:
+    """Birthdays and holidays of the tenant's day (a schedule: daily 10:00 tenant time)."""
+    moment = local_now(ctx.timezone, now)
+    await birthdays(ctx, moment)
+    await holiday_greetings(ctx, moment.date())
+
+
+async def birthdays(ctx: sdk.TenantContext, moment: datetime.datetime) -> None:
+    """A gift task and a greeting for each student celebrating today whose tier earns it,
+    and one task for the message administrator listing them."""
+    config = config_of(ctx)
+    today = moment.date()
+    services = [s for s in config.services if s.occasion == "birthday"]
+    if not services:
+        return
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        students = StudentRepository(ctx.tenant_id)
+        tiers = {
+            row["customer_id"]: Tier(row["tier"])
+            for row in await students.of_many(
+                await students.ids_in_tiers(str(t) for t in tiers_served(services))
+            )
+        }
+        people = await sdk.CoreFacts(ctx).customers(tiers)
+        celebrating = sorted(
+            (c for c in people if c["birthday"] and birthday_on(c["birthday"], today)),
+            key=lambda c: c["name"],
+        )
+        for customer in celebrating:
+            for service in config.services_on("birthday", tiers[customer["id"]]):
+                await serve_once(
+                    ctx,
+                    service,
+                    f"{customer['id']}:{today.isoformat()}",
+                    customer,
+                    title=f"{service.title}: {customer['name']}",
+                    due_at=local_time(today, END_OF_DAY, ctx.timezone),
+                    priority="high",
+                )
+            await send_greeting(
+                ctx,
+                "birthday",
+                f"birthday:{customer['id']}:{today.isoformat()}",
+                customer,
+                greeting(config.birthday_greeting, customer["name"]),
+                today,
+            )
+        if celebrating:
+            await birthday_check_task(ctx, celebrating, moment)
+
+
+async def birthday_check_task(
+    ctx: sdk.TenantContext, celebrating: list[dict[str, Any]], moment: datetime.datetime
+) -> None:
+    log = ServiceLogRepository(ctx.tenant_id)
+    today = moment.date()
+    if await log.served(BIRTHDAY_CHECK, today.isoformat()) is not None:
+        return
+    check = Service(
+        name=BIRTHDAY_CHECK,
+        title="Birthday check",
+        tiers=[Tier.key],
+        recurrence="on birthday",
+        task_kind=BIRTHDAY_CHECK,
+        done_by="message administrator",
+        assign_to=Assignee.message_admin,
+    )
+    names = "、".join(c["name"] for c in celebrating)
+    task = await service_task(
+        ctx,
+        check,
+        {"id": None},
+        title=f"Birthdays today ({len(celebrating)}): {names}",
+        due_at=moment,
+        priority="high",
+    )
+    await log.insert(
+        service=BIRTHDAY_CHECK,
+        cause=today.isoformat(),
+        task_id=task.id,
+        detail={"customer_ids": [str(c["id"]) for c in celebrating]},
+        served_on=today,
+        created_at=sdk.utcnow(),
+    )
+
+
+async def holiday_greetings(ctx: sdk.TenantContext, today: datetime.date) -> None:
+    config = config_of(ctx)
+    services = [s for s in config.services if s.occasion == "holidays"]
+    festivals = festivals_starting(config.holiday_country, today)
+    if not services or not festivals:
+        return
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        ids = await StudentRepository(ctx.tenant_id).ids_in_tiers(
+            str(t) for t in tiers_served(services)
+        )
+        jobs = [
+            (
+                {
+                    "holiday": festival,
+                    "day": today.isoformat(),
+                    "customer_ids": [str(i) for i in ids[start : start + BATCH]],
+                },
+                None,
+            )
+            for festival in festivals
+            for start in range(0, len(ids), BATCH)
+        ]
+        await sdk.enqueue_jobs(ctx, plugin.EDUCATION, GREET_JOB, jobs)
+
+
+async def greet(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
+    """A holiday greeting to each student of a batch (a job)."""
+    config = config_of(ctx)
+    day = datetime.date.fromisoformat(payload["day"])
+    holiday = payload["holiday"]
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        people = await sdk.CoreFacts(ctx).customers(
+            [uuid.UUID(i) for i in payload["customer_ids"]], fields=("name", "phone", "email")
+        )
+        for customer in people:
+            await send_greeting(
+                ctx,
+                holiday,
+                f"holiday:{customer['id']}:{day.isoformat()}:{holiday}",
+                customer,
+                greeting(config.holiday_greeting, customer["name"], holiday),
+                day,
+            )
+
+
+async def send_greeting(
+    ctx: sdk.TenantContext,
+    occasion: str,
+    cause: str,
+    customer: dict[str, Any],
+    body: str,
+    day: datetime.date,
+) -> None:
+    """Queue a greeting once per cause, and log it for the monthly report."""
+    config = config_of(ctx)
+    to = recipient(customer, config)
+    if not to:
+        return
+    log = ServiceLogRepository(ctx.tenant_id)
+    message_cause = f"education:{cause}"
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        if await log.served("greeting", cause) is not None:
+            return
+        await sdk.queue_message(
+            ctx,
+            channel=config.greeting_channel,
+            to=to,
+            subject=None if config.greeting_channel == "http" else body[:100],
+            body=body,
+            cause_key=message_cause,
+            customer_id=customer["id"],
+        )
+        await log.insert(
+            service="greeting",
+            cause=cause,
+            customer_id=customer["id"],
+            message_cause=message_cause,
+            detail={"occasion": occasion, "channel": config.greeting_channel},
+            served_on=day,
+            created_at=sdk.utcnow(),
+        )
+
+
+# -- services run on request -------------------------------------------------------------
+async def start_request(
+    ctx: sdk.TenantContext, service: Service, run_id: uuid.UUID, title: str, due_at: Any
+) -> int:
+    """Fan a requested service out to every student of its tiers; returns how many."""
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        ids = await StudentRepository(ctx.tenant_id).ids_in_tiers(str(t) for t in service.tiers)
+        await sdk.enqueue_jobs(
+            ctx,
+            plugin.EDUCATION,
+            SERVE_JOB,
+            [
+                (
+                    {
+                        "service": service.name,
+                        "run_id": str(run_id),
+                        "title": title,
+                        "due_at": None if due_at is None else due_at.isoformat(),
+                        "customer_ids": [str(i) for i in ids[start : start + BATCH]],
+                    },
+                    None,
+                )
+                for start in range(0, len(ids), BATCH)
+            ],
+        )
+    return len(ids)
+
+
+async def serve_request(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
+    """One batch of a requested service: a task per student (a job)."""
+    service = config_of(ctx).service(payload["service"])
+    if service is None:  # removed from the config since
+        return
+    due_at = payload["due_at"] and datetime.datetime.fromisoformat(payload["due_at"])
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        people = await sdk.CoreFacts(ctx).customers(
+            [uuid.UUID(i) for i in payload["customer_ids"]], fields=("name", "owner_id")
+        )
+        for customer in people:
+            await serve_once(
+                ctx,
+                service,
+                f"{payload['run_id']}:{customer['id']}",
+                customer,
+                title=f"{payload['title']}: {customer['name']}",
+                due_at=due_at or None,
+                detail={"run_id": payload["run_id"]},
+            )

@@ -1,0 +1,106 @@
+"""Enrolments: a course from a start to an end date, with a renewal reminder for the
+customer's owner a configured number of days before it ends."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from core import sdk
+from plugins.education import plugin
+from plugins.education.config import EducationConfig
+from plugins.education.evaluation import reevaluate
+from plugins.education.repository import EnrollmentRepository, StudentRepository
+from plugins.education.schemas import Enrollment, EnrollmentIn
+from plugins.education.students import enrolled, require_customer
+from plugins.education.timezone import local_time
+
+REMINDER_AT = datetime.time(9, 0)
+
+
+def enrollment_view(row: dict[str, Any]) -> Enrollment:
+    return Enrollment(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        course=row["course"],
+        starts_on=row["starts_on"],
+        ends_on=row["ends_on"],
+        fee=row["fee"],
+        currency=row["currency"],
+        reminder_task_id=row["reminder_task_id"],
+        created_at=row["created_at"],
+    )
+
+
+def reminder_due(ctx: sdk.TenantContext, ends_on: datetime.date, days: int) -> datetime.datetime:
+    """09:00 tenant time `days` before the end, or now when that has passed."""
+    due = local_time(ends_on - datetime.timedelta(days=days), REMINDER_AT, ctx.timezone)
+    return max(due, sdk.utcnow())
+
+
+async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrollment:
+    if data.ends_on < data.starts_on:
+        raise sdk.InvalidInput([("ends_on", "must not be before starts_on")])
+    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        await require_customer(ctx, data.customer_id)
+        customer = (await sdk.CoreFacts(ctx).customers([data.customer_id]))[0]
+        task = await sdk.create_task(
+            ctx,
+            plugin.EDUCATION,
+            title=f"Renewal due: {customer['name']}'s {data.course} ends on {data.ends_on}"[:200],
+            kind="renewal_reminder",
+            customer_id=data.customer_id,
+            assignee_id=customer["owner_id"],
+            due_at=reminder_due(ctx, data.ends_on, config.renewal_reminder_days),
+        )
+        row = await EnrollmentRepository(ctx.tenant_id).insert(
+            customer_id=data.customer_id,
+            course=data.course,
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            fee=data.fee,
+            currency=ctx.currency,
+            reminder_task_id=task.id,
+            created_by=ctx.user_id,
+            created_at=sdk.utcnow(),
+        )
+        await StudentRepository(ctx.tenant_id).add_missing([data.customer_id])
+        await enrolled(ctx, data.customer_id)
+        await reevaluate(ctx, plugin.EDUCATION, [data.customer_id], "enrolment added")
+    return enrollment_view(row)
+
+
+async def get_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | None) -> Enrollment:
+    async with sdk.tenant_transaction(ctx.tenant_id):
+        row = await EnrollmentRepository(ctx.tenant_id).get(enrollment_id)
+        if row is None or not await sdk.customer_exists(ctx, row["customer_id"]):
+            raise sdk.NotFound("No such enrolment.")
+    return enrollment_view(row)
+
+
+async def delete_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | None) -> None:
+    """Remove an enrolment entered by mistake: its reminder is canceled and the student
+    re-evaluated."""
+    enrollments = EnrollmentRepository(ctx.tenant_id)
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        row = await enrollments.get_for_update(enrollment_id)
+        if row is None or not await sdk.customer_exists(ctx, row["customer_id"]):
+            raise sdk.NotFound("No such enrolment.")
+        await enrollments.delete(row["id"])
+        if row["reminder_task_id"] is not None:
+            await sdk.cancel_task(ctx, plugin.EDUCATION, row["reminder_task_id"])
+        await reevaluate(ctx, plugin.EDUCATION, [row["customer_id"]], "enrolment removed")
+
+
+async def list_enrollments(
+    ctx: sdk.TenantContext, customer_id: uuid.UUID | None, limit: int, cursor: str | None
+) -> sdk.Page[Enrollment]:
+    repo = EnrollmentRepository(ctx.tenant_id)
+    where = [] if customer_id is None else [repo.table.customer_id == customer_id]
+    async with sdk.tenant_transaction(ctx.tenant_id):
+        page = await repo.page(
+            *where, limit=limit, cursor=sdk.Cursor.decode(cursor), newest_first=True
+        )
+    return page.map(enrollment_view)

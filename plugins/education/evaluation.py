@@ -1,0 +1,178 @@
+"""Re-evaluation: load the facts for many students in a few set-based queries, apply the
+pure rule (`tiering`), store what changed in bulk and record each change of tier.
+
+Called for one student on every payment, refund, enrolment or profile change, for all of
+a tenant's students on a schedule and when the config changes. Students whose tier in force
+changed get their service schedule brought up to date by a background job (`schedule`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection
+from typing import Any
+
+import msgspec
+
+from core import sdk
+from plugins.education.config import EducationConfig, Tier
+from plugins.education.repository import (
+    EnrollmentRepository,
+    StudentRepository,
+    TierChangeRepository,
+)
+from plugins.education.tables import Student
+from plugins.education.tiering import Facts, Levels, evaluate
+
+SYNC_JOB = "sync_services"
+
+
+class Change(msgspec.Struct, frozen=True, kw_only=True):
+    customer_id: uuid.UUID
+    old: str | None
+    new: str
+    computed: str
+    overridden: bool
+    reason: str
+
+
+def describe(levels: Levels) -> str:
+    return f"position {levels.position}, paid {levels.paid}, duration {levels.duration}"
+
+
+async def load_facts(
+    ctx: sdk.TenantContext,
+    config: EducationConfig,
+    students: list[dict[str, Any]],
+    everyone: bool,
+) -> dict[uuid.UUID, Facts]:
+    """Each student's facts: three queries, however many students."""
+    ids = [row["customer_id"] for row in students]
+    scope = None if everyone else ids
+    paid = await sdk.CoreFacts(ctx).net_paid(config.currency_of(ctx.currency), scope)
+    periods = await EnrollmentRepository(ctx.tenant_id).periods(scope)
+    return {
+        row["customer_id"]: Facts(
+            position=row["position"],
+            paid=paid.get(row["customer_id"], 0),
+            periods=tuple(periods.get(row["customer_id"], ())),
+        )
+        for row in students
+    }
+
+
+async def reevaluate(
+    ctx: sdk.TenantContext,
+    plugin: sdk.PluginDescriptor,
+    customer_ids: Collection[uuid.UUID] | None,
+    reason: str,
+) -> list[Change]:
+    """Re-evaluate the students named (every customer of the tenant when None), storing new
+    levels and tiers; returns the changes of tier in force. Joins the caller's transaction."""
+    config: EducationConfig = plugin.config_of(ctx)
+    students = StudentRepository(ctx.tenant_id)
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        if customer_ids is None:
+            customers = await sdk.CoreFacts(ctx).customers(fields=("id",))
+            await students.add_missing(row["id"] for row in customers)
+        else:
+            await students.add_missing(customer_ids)
+        rows = await students.of_many(customer_ids)
+        facts = await load_facts(ctx, config, rows, everyone=customer_ids is None)
+        now = sdk.utcnow()
+        groups: dict[tuple[Any, ...], list[uuid.UUID]] = defaultdict(list)
+        changes: list[Change] = []
+        for row in rows:
+            computed, levels = evaluate(facts[row["customer_id"]], config)
+            in_force = row["override_tier"] or computed
+            stored = (
+                row["position_level"],
+                row["paid_level"],
+                row["duration_level"],
+                row["computed_tier"],
+                row["tier"],
+            )
+            wanted = (*levels.as_tuple(), str(computed), str(in_force))
+            if stored == wanted:
+                continue
+            groups[wanted].append(row["customer_id"])
+            if row["tier"] != in_force:
+                changes.append(
+                    Change(
+                        customer_id=row["customer_id"],
+                        old=row["tier"],
+                        new=str(in_force),
+                        computed=str(computed),
+                        overridden=row["override_tier"] is not None,
+                        reason=f"{reason} ({describe(levels)})",
+                    )
+                )
+        for (position, paid, duration, computed, in_force), ids in groups.items():
+            for start in range(0, len(ids), 5000):
+                await students.update_where(
+                    {
+                        Student.position_level: position,
+                        Student.paid_level: paid,
+                        Student.duration_level: duration,
+                        Student.computed_tier: computed,
+                        Student.tier: in_force,
+                        Student.evaluated_at: now,
+                        Student.updated_at: now,
+                    }
+                ).where(Student.customer_id.is_in(ids[start : start + 5000]))
+        await record_changes(ctx, plugin, changes)
+    return changes
+
+
+async def record_changes(
+    ctx: sdk.TenantContext, plugin: sdk.PluginDescriptor, changes: list[Change]
+) -> None:
+    """Keep each change of tier (the timeline shows them) and queue the students'
+    service-schedule updates, in the caller's transaction."""
+    if not changes:
+        return
+    now = sdk.utcnow()
+    rows = [
+        {
+            "customer_id": change.customer_id,
+            "old_tier": change.old,
+            "new_tier": change.new,
+            "computed_tier": change.computed,
+            "overridden": change.overridden,
+            "reason": change.reason,
+            "changed_by": ctx.user_id,
+            "changed_at": now,
+        }
+        for change in changes
+    ]
+    repository = TierChangeRepository(ctx.tenant_id)
+    for start in range(0, len(rows), 1000):
+        await repository.insert_many(rows[start : start + 1000])
+    await sdk.enqueue_jobs(
+        ctx,
+        plugin,
+        SYNC_JOB,
+        [({"customer_id": str(change.customer_id)}, change.customer_id) for change in changes],
+    )
+    await sdk.emit_many(
+        ctx,
+        plugin,
+        "tier_changed",
+        [
+            (
+                {
+                    "customer_id": str(change.customer_id),
+                    "old": change.old,
+                    "new": change.new,
+                    "reason": change.reason,
+                },
+                change.customer_id,
+            )
+            for change in changes
+        ],
+    )
+
+
+def tier_in_force(row: dict[str, Any] | None) -> Tier | None:
+    return None if row is None or row["tier"] is None else Tier(row["tier"])

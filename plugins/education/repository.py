@@ -1,0 +1,172 @@
+"""The education plugin's queries, always within the caller's tenant."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from piccolo.query import Select
+
+from core import sdk
+from plugins.education.tables import (
+    Enrollment,
+    OverrideRequest,
+    ServiceLog,
+    ServiceTask,
+    StageChange,
+    Student,
+    TierChange,
+)
+
+Period = tuple[datetime.date, datetime.date]
+
+
+def chunked(ids: Iterable[uuid.UUID], size: int = 5000) -> Iterable[list[uuid.UUID]]:
+    items = list(ids)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class StudentRepository(sdk.TenantRepository[Student]):
+    table = Student
+
+    async def of(self, customer_id: uuid.UUID) -> dict | None:
+        return await self.select().where(Student.customer_id == customer_id).first()
+
+    async def of_many(self, customer_ids: Iterable[uuid.UUID] | None) -> list[dict]:
+        """The students named (every student when None)."""
+        if customer_ids is None:
+            return await self.select()
+        rows: list[dict] = []
+        for batch in chunked(customer_ids):
+            rows.extend(await self.select().where(Student.customer_id.is_in(batch)))
+        return rows
+
+    async def customer_ids(self) -> set[uuid.UUID]:
+        rows = await self.select(Student.customer_id)
+        return {row["customer_id"] for row in rows}
+
+    async def add_missing(self, customer_ids: Iterable[uuid.UUID]) -> None:
+        """A lead's profile for each customer that has none yet."""
+        wanted = set(customer_ids)
+        if not wanted:
+            return
+        known: set[uuid.UUID] = set()
+        for batch in chunked(wanted):
+            rows = await self.select(Student.customer_id).where(Student.customer_id.is_in(batch))
+            known.update(row["customer_id"] for row in rows)
+        now = sdk.utcnow()
+        missing = [
+            {"customer_id": customer_id, "created_at": now, "updated_at": now}
+            for customer_id in sorted(wanted - known)
+        ]
+        for start in range(0, len(missing), 1000):
+            await self.insert_many(missing[start : start + 1000])
+
+    def with_tier(self, tier: str) -> Select:
+        return self.select(Student.customer_id).where(Student.tier == tier)
+
+    async def ids_in_tiers(self, tiers: Iterable[str]) -> list[uuid.UUID]:
+        rows = await self.select(Student.customer_id).where(Student.tier.is_in(list(tiers)))
+        return [row["customer_id"] for row in rows]
+
+
+class EnrollmentRepository(sdk.TenantRepository[Enrollment]):
+    table = Enrollment
+
+    async def periods(self, customer_ids: Iterable[uuid.UUID] | None) -> dict[uuid.UUID, list]:
+        """(starts_on, ends_on) of each customer's enrolments (every customer when None)."""
+        columns = (Enrollment.customer_id, Enrollment.starts_on, Enrollment.ends_on)
+        batches: Iterable[list[uuid.UUID] | None] = (
+            [None] if customer_ids is None else chunked(customer_ids)
+        )
+        found: dict[uuid.UUID, list[Period]] = defaultdict(list)
+        for batch in batches:
+            query = self.select(*columns)
+            if batch is not None:
+                query = query.where(Enrollment.customer_id.is_in(batch))
+            rows = await query
+            for row in rows:
+                found[row["customer_id"]].append((row["starts_on"], row["ends_on"]))
+        return found
+
+
+class TierChangeRepository(sdk.TenantRepository[TierChange]):
+    table = TierChange
+
+    async def of_customer(
+        self,
+        customer_id: uuid.UUID,
+        newer_than: datetime.datetime | None = None,
+        not_newer_than: datetime.datetime | None = None,
+    ) -> list[dict]:
+        query = self.select().where(TierChange.customer_id == customer_id)
+        if newer_than is not None:
+            query = query.where(TierChange.changed_at > newer_than)
+        if not_newer_than is not None:
+            query = query.where(TierChange.changed_at <= not_newer_than)
+        return await query.order_by(TierChange.changed_at, ascending=False)
+
+
+class OverrideRequestRepository(sdk.TenantRepository[OverrideRequest]):
+    table = OverrideRequest
+
+
+class ServiceTaskRepository(sdk.TenantRepository[ServiceTask]):
+    table = ServiceTask
+
+    async def of_customer(self, customer_id: uuid.UUID) -> list[dict]:
+        return await self.select().where(ServiceTask.customer_id == customer_id)
+
+    async def of_task(self, task_id: uuid.UUID) -> dict | None:
+        return await self.select().where(ServiceTask.task_id == task_id).first()
+
+
+class ServiceLogRepository(sdk.TenantRepository[ServiceLog]):
+    table = ServiceLog
+
+    async def served(self, service: str, cause: str) -> dict | None:
+        return (
+            await self.select()
+            .where(ServiceLog.service == service, ServiceLog.cause == cause)
+            .first()
+        )
+
+    async def served_causes(self, service: str, causes: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(causes), 5000):
+            rows = await self.select(ServiceLog.cause).where(
+                ServiceLog.service == service, ServiceLog.cause.is_in(causes[start : start + 5000])
+            )
+            found.update(row["cause"] for row in rows)
+        return found
+
+    async def greetings(self, first: datetime.date, last: datetime.date) -> list[dict[str, Any]]:
+        return await self.select().where(
+            ServiceLog.message_cause.is_not_null(),
+            ServiceLog.served_on >= first,
+            ServiceLog.served_on <= last,
+        )
+
+    async def referral_of(self, referred_id: uuid.UUID, services: list[str]) -> dict | None:
+        if not services:
+            return None
+        return (
+            await self.select()
+            .where(ServiceLog.cause == str(referred_id), ServiceLog.service.is_in(services))
+            .first()
+        )
+
+
+class StageChangeRepository(sdk.TenantRepository[StageChange]):
+    table = StageChange
+
+    async def until(self, moment: datetime.datetime) -> list[dict]:
+        return await (
+            self.select(StageChange.customer_id, StageChange.new_stage, StageChange.changed_at)
+            .where(StageChange.changed_at < moment)
+            .order_by(StageChange.changed_at)
+        )

@@ -1,0 +1,90 @@
+"""Helpers for the education tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Tenant
+from tests.plugins.support import eventually, ok
+
+
+def enable_education(tenant: Tenant, **config: Any) -> dict[str, Any]:
+    state: dict[str, Any] = ok(tenant.client.put("/plugins/education", json={"config": config}))
+    return state
+
+
+def student(tenant: Tenant, customer_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = ok(tenant.client.get(f"/plugins/education/students/{customer_id}"))
+    return found
+
+
+def profile(tenant: Tenant, customer_id: str, **fields: Any) -> dict[str, Any]:
+    updated: dict[str, Any] = ok(
+        tenant.client.put(f"/plugins/education/students/{customer_id}", json=fields)
+    )
+    return updated
+
+
+def pay(tenant: Tenant, customer_id: str, amount: int, **extra: Any) -> dict[str, Any]:
+    payment: dict[str, Any] = ok(
+        tenant.client.post(
+            "/payments",
+            json={"customer_id": customer_id, "amount": amount, "kind": "payment", **extra},
+        ),
+        201,
+    )
+    return payment
+
+
+def refund(tenant: Tenant, payment: dict[str, Any], amount: int) -> dict[str, Any]:
+    made: dict[str, Any] = ok(
+        tenant.client.post(
+            "/payments",
+            json={
+                "customer_id": str(payment["customer_id"]),
+                "amount": amount,
+                "kind": "refund",
+                "refund_of_id": payment["id"],
+            },
+        ),
+        201,
+    )
+    return made
+
+
+def enrol(
+    tenant: Tenant, customer_id: str, starts_on: str, ends_on: str, course: str = "雅思冲刺"
+) -> dict[str, Any]:
+    made: dict[str, Any] = ok(
+        tenant.client.post(
+            "/plugins/education/enrollments",
+            json={
+                "customer_id": customer_id,
+                "course": course,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "fee": 100000,
+            },
+        ),
+        201,
+    )
+    return made
+
+
+def tier_becomes(tenant: Tenant, customer_id: str, tier: str) -> dict[str, Any]:
+    """The student once their tier in force is `tier` (payments act after commit)."""
+    found: dict[str, Any] = eventually(
+        lambda: (s := student(tenant, customer_id))["tier"] == tier and s,
+        what=f"tier {tier}",
+    )
+    return found
+
+
+def open_tasks(tenant: Tenant, customer_id: str, kind: str | None = None) -> list[dict]:
+    items = ok(
+        tenant.client.get(
+            "/tasks",
+            params={"customer_id": customer_id, "source": "education", "status": "open"},
+        )
+    )["items"]
+    return [t for t in items if kind is None or t["kind"] == kind]
