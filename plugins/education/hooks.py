@@ -104,8 +104,7 @@ async def referral_discount(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> i
     referral = [s.name for s in config_of(ctx).services if s.occasion == "referral"]
     async with sdk.tenant_transaction(ctx.tenant_id):
         row = await ServiceLogRepository(ctx.tenant_id).referral_of(customer_id, referral)
-    detail = row["detail"] if row else None
-    return detail.get("discount_percent") if isinstance(detail, dict) else None
+    return ServiceLogRepository.detail(row).get("discount_percent")
 
 
 @sdk.hookimpl

@@ -59,8 +59,7 @@ async def greetings_report(ctx: sdk.TenantContext, month: str) -> GreetingsRepor
         statuses = await sdk.CoreFacts(ctx).message_statuses(r["message_cause"] for r in rows)
     by_occasion: dict[str, list[str]] = defaultdict(list)
     for row in rows:
-        detail = row["detail"]
-        occasion = (detail if isinstance(detail, dict) else {}).get("occasion") or UNKNOWN
+        occasion = ServiceLogRepository.detail(row).get("occasion") or UNKNOWN
         by_occasion[occasion].append(statuses.get(row["message_cause"], "queued"))
     overall = counts(s for items in by_occasion.values() for s in items)
     return GreetingsReport(

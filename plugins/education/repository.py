@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -127,6 +128,14 @@ class ServiceTaskRepository(sdk.TenantRepository[ServiceTask]):
 
 class ServiceLogRepository(sdk.TenantRepository[ServiceLog]):
     table = ServiceLog
+
+    @staticmethod
+    def detail(row: dict[str, Any] | None) -> dict[str, Any]:
+        """A row's `detail` (JSON: text on SQLite, decoded on PostgreSQL)."""
+        value = None if row is None else row["detail"]
+        if isinstance(value, str | bytes):
+            value = json.loads(value)
+        return value if isinstance(value, dict) else {}
 
     async def served(self, service: str, cause: str) -> dict | None:
         return (

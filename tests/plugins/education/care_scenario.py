@@ -1,0 +1,120 @@
+"""The education plugin's daily care job at injected moments, run in its own process (its
+own database engine), printing JSON.
+
+Two tenants, in Asia/Shanghai and America/Los_Angeles, each with a key student born on
+15 March, a general one born on 15 March and a key one born on 29 February; the job runs
+at 2026-03-15T02:00Z — 10:00 on the 15th in Shanghai, still 19:00 on the 14th in Los
+Angeles — twice, then at 10:00 on the 15th in Los Angeles, on 1 October (Shanghai:
+National Day) and on 28 February 2027.
+Usage: python -m tests.plugins.education.care_scenario  (PATRON_DATABASE_URL set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+from typing import Any
+
+import msgspec
+
+from cli.runtime import migrate
+from core import db
+from core.crypto import FieldCipher
+from core.domain.customers.schemas import CustomerCreate
+from core.domain.customers.service import CustomerService
+from core.domain.tasks.repository import TaskRepository
+from core.events import PARTITIONS, OutboxDispatcher
+from core.messaging.repository import MessageRepository
+from core.plugins.host import PluginHost
+from core.plugins.loader import discover
+from core.plugins.service import PluginService
+from core.settings import Settings
+from core.tenancy.context import TenantContext
+from plugins.education import care, reports, students
+from plugins.education.config import Tier
+from plugins.education.plugin import EDUCATION
+from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
+from tenants.schemas import SignupIn
+
+ZONES = {"shanghai": "Asia/Shanghai", "la": "America/Los_Angeles"}
+PEOPLE = (
+    ("重点甲", "13800000001", datetime.date(1990, 3, 15), Tier.key),
+    ("普通乙", "13800000002", datetime.date(1991, 3, 15), None),
+    ("闰日丙", "13800000003", datetime.date(1992, 2, 29), Tier.key),
+)
+MOMENTS = {
+    "birthday": "2026-03-15T02:00:00+00:00",
+    "la_birthday": "2026-03-15T17:00:00+00:00",
+    "national_day": "2026-10-01T02:00:00+00:00",
+    "leap_birthday": "2027-02-28T02:00:00+00:00",
+}
+
+
+async def tenant_ctx(host: PluginHost, slug: str) -> TenantContext:
+    await create_tenant(
+        SignupIn(name=slug, slug=slug, admin_email=f"o@{slug}.example.com", timezone=ZONES[slug])
+    )
+    tenant = await tenant_by_slug(slug)
+    owner = await owner_context(tenant)
+    config = {"message_admin_id": str(owner.user_id)}
+    await PluginService(owner, host).enable("education", config)
+    return msgspec.structs.replace(
+        await owner_context(await tenant_by_slug(slug)),
+        plugins={"education": EDUCATION.parse_config(config)},
+    )
+
+
+async def drain(host: PluginHost) -> None:
+    dispatcher = OutboxDispatcher(host)
+    while sum([await dispatcher.drain(p) for p in range(PARTITIONS)]):
+        pass
+
+
+async def snapshot(ctx: TenantContext) -> dict[str, Any]:
+    async with db.tenant_transaction(ctx.tenant_id):
+        tasks = await TaskRepository(ctx.tenant_id).select().order_by(TaskRepository.table.id)
+        messages = await MessageRepository(ctx.tenant_id).select()
+    care_kinds = {"birthday_gift", "birthday_check"}
+    return {
+        "tasks": [
+            {"kind": t["kind"], "title": t["title"], "assignee": str(t["assignee_id"])}
+            for t in tasks
+            if t["kind"] in care_kinds
+        ],
+        "messages": sorted(m["body"] for m in messages),
+    }
+
+
+async def main() -> dict[str, Any]:
+    await db.start()
+    await migrate()
+    host = PluginHost(discover(["education"]))
+    outcome: dict[str, Any] = {}
+    cipher = FieldCipher(Settings.from_env().secret_key)
+    contexts = {slug: await tenant_ctx(host, slug) for slug in ZONES}
+    for ctx in contexts.values():
+        for name, phone, birthday, tier in PEOPLE:
+            customer = await CustomerService(ctx, cipher).create(
+                CustomerCreate(name=name, phone=phone, birthday=birthday)
+            )
+            if tier is not None:
+                await students.set_override(ctx, customer.id, tier, "scenario")
+    await drain(host)
+    for label, moment in MOMENTS.items():
+        now = datetime.datetime.fromisoformat(moment)
+        for ctx in contexts.values():
+            await care.daily_care(ctx, now=now)
+            await care.daily_care(ctx, now=now)  # a job runs at least once: maybe twice
+        await drain(host)
+        outcome[label] = {slug: await snapshot(ctx) for slug, ctx in contexts.items()}
+        outcome[label]["owner"] = str(contexts["shanghai"].user_id)
+    for month in ("2026-03", "2026-10"):
+        report = await reports.greetings_report(contexts["shanghai"], month)
+        outcome[f"report {month}"] = msgspec.to_builtins(report)
+    await db.stop()
+    return outcome
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main()), ensure_ascii=False))

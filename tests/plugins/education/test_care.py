@@ -1,0 +1,89 @@
+"""Birthdays and holidays follow each tenant's own calendar, and are served once however
+often the daily job runs (tests/plugins/education/care_scenario.py, in its own process)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.server import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("care")
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.plugins.education.care_scenario"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(REPO_ROOT),
+            "PICCOLO_CONF": "core.piccolo_conf",
+            "PATRON_PLUGINS": "education",
+            "PATRON_DATABASE_URL": f"sqlite:///{Path(tmp) / 'db.sqlite'}",
+            "PATRON_SECRET_KEY": "x" * 40,
+        },
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
+def _kinds(state: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(t["kind"], t["title"].split(": ", 1)[1]) for t in state["tasks"]]
+
+
+def test_the_birthday_check_runs_on_the_tenants_own_day(outcome: dict[str, Any]):
+    # 02:00Z on 15 March: 10:00 on the 15th in Shanghai, 19:00 on the 14th in Los Angeles.
+    shanghai, la = outcome["birthday"]["shanghai"], outcome["birthday"]["la"]
+    assert _kinds(shanghai) == [("birthday_gift", "重点甲"), ("birthday_check", "重点甲")]
+    assert (la["tasks"], la["messages"]) == ([], [])
+    # 17:00Z: 10:00 on the 15th in Los Angeles; Shanghai (16th) gets nothing new.
+    assert _kinds(outcome["la_birthday"]["la"]) == _kinds(shanghai)
+    assert outcome["la_birthday"]["shanghai"] == shanghai
+
+
+def test_the_check_lists_key_students_only_for_the_message_administrator(
+    outcome: dict[str, Any],
+):
+    [check] = [t for t in outcome["birthday"]["shanghai"]["tasks"] if t["kind"] == "birthday_check"]
+    assert check["title"] == "Birthdays today (1): 重点甲"  # 普通乙 is general: no gift
+    assert check["assignee"] == outcome["birthday"]["owner"]  # the configured admin
+
+
+def test_key_students_get_one_greeting_however_often_the_job_runs(outcome: dict[str, Any]):
+    assert outcome["birthday"]["shanghai"]["messages"] == ["重点甲，祝您生日快乐！"]
+
+
+def test_a_29_february_birthday_is_kept_on_28_february(outcome: dict[str, Any]):
+    later = outcome["leap_birthday"]["shanghai"]
+    assert _kinds(later)[-2:] == [("birthday_gift", "闰日丙"), ("birthday_check", "闰日丙")]
+    assert "闰日丙，祝您生日快乐！" in later["messages"]
+
+
+def test_holiday_greetings_go_to_every_student_on_the_first_day(outcome: dict[str, Any]):
+    national = outcome["national_day"]
+    greetings = [m for m in national["shanghai"]["messages"] if "国庆节" in m]
+    assert greetings == [
+        "普通乙，祝您国庆节快乐！",
+        "重点甲，祝您国庆节快乐！",
+        "闰日丙，祝您国庆节快乐！",
+    ]
+    # 02:00Z on 1 October is still 30 September in Los Angeles.
+    assert [m for m in national["la"]["messages"] if "国庆节" in m] == []
+
+
+def test_the_monthly_report_counts_greetings_by_occasion(outcome: dict[str, Any]):
+    march, october = outcome["report 2026-03"], outcome["report 2026-10"]
+    assert (march["total"], march["queued"], march["sent"]) == (1, 1, 0)
+    assert march["by_occasion"] == {"birthday": {"total": 1, "sent": 0, "queued": 1, "failed": 0}}
+    assert october["total"] == 3
+    assert list(october["by_occasion"]) == ["国庆节"]
