@@ -70,6 +70,12 @@ class TenantRepository(Generic[T]):
             query = query.lock_rows()
         return await query.first()
 
+    @staticmethod
+    def locking(query: Select) -> Select:
+        """`query` with its rows locked until commit on PostgreSQL (SQLite serialises
+        writers: a write transaction there already excludes every other)."""
+        return query.lock_rows() if is_postgres() else query
+
     async def exists(self, row_id: uuid.UUID | None, *where: Where | WhereRaw) -> bool:
         return row_id is not None and await self.get(row_id, *where) is not None
 
@@ -80,14 +86,19 @@ class TenantRepository(Generic[T]):
         await self.table.insert(row)
         return {column._meta.name: getattr(row, column._meta.name) for column in self._columns()}
 
-    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+    async def insert_many(
+        self, rows: Sequence[dict[str, Any]], *, skip_existing: bool = False
+    ) -> None:
+        """Insert `rows`; `skip_existing`: a row that would break a unique index is left out
+        (`ON CONFLICT DO NOTHING`) instead of failing the statement."""
         if rows:
-            await self.table.insert(
+            query = self.table.insert(
                 *(
                     self.table(**{**r, "id": r.get("id") or uuid7(), "tenant_id": self.tenant_id})
                     for r in rows
                 )
             )
+            await (query.on_conflict(action="DO NOTHING") if skip_existing else query)
 
     async def update(self, row_id: uuid.UUID, values: dict[str, Any]) -> dict | None:
         if values:

@@ -78,7 +78,7 @@ async def reevaluate(
             await students.add_missing(row["id"] for row in customers)
         else:
             await students.add_missing(customer_ids)
-        rows = await students.of_many(customer_ids)
+        rows = await students.of_many(customer_ids, lock=customer_ids is not None)
         facts = await load_facts(ctx, config, rows, everyone=customer_ids is None)
         now = sdk.utcnow()
         groups: dict[tuple[Any, ...], list[uuid.UUID]] = defaultdict(list)

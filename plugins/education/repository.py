@@ -37,13 +37,17 @@ class StudentRepository(sdk.TenantRepository[Student]):
     async def of(self, customer_id: uuid.UUID) -> dict | None:
         return await self.select().where(Student.customer_id == customer_id).first()
 
-    async def of_many(self, customer_ids: Iterable[uuid.UUID] | None) -> list[dict]:
-        """The students named (every student when None)."""
+    async def of_many(
+        self, customer_ids: Iterable[uuid.UUID] | None, lock: bool = False
+    ) -> list[dict]:
+        """The students named (every student when None); `lock`: until commit, so that two
+        re-evaluations of one student run one after the other."""
         if customer_ids is None:
             return await self.select()
         rows: list[dict] = []
         for batch in chunked(customer_ids):
-            rows.extend(await self.select().where(Student.customer_id.is_in(batch)))
+            query = self.select().where(Student.customer_id.is_in(batch))
+            rows.extend(await (self.locking(query) if lock else query))
         return rows
 
     async def customer_ids(self) -> set[uuid.UUID]:
@@ -65,7 +69,8 @@ class StudentRepository(sdk.TenantRepository[Student]):
             for customer_id in sorted(wanted - known)
         ]
         for start in range(0, len(missing), 1000):
-            await self.insert_many(missing[start : start + 1000])
+            # A concurrent request may add the same student: the unique index keeps one.
+            await self.insert_many(missing[start : start + 1000], skip_existing=True)
 
     def with_tier(self, tier: str) -> Select:
         return self.select(Student.customer_id).where(Student.tier == tier)

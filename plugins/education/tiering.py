@@ -79,17 +79,20 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def months_between(start: datetime.date, end: datetime.date) -> Fraction:
-    """Calendar months from `start` up to (not including) `end`: whole months stepped from
-    `start`, plus the rest as a fraction of the next month's length.
-    1 Jan → 1 Apr is exactly 3; 1 Jan → 16 Jan is 15/31."""
-    if end <= start:
-        return Fraction(0)
-    whole = (end.year - start.year) * 12 + (end.month - start.month)
-    while whole > 0 and add_months(start, whole) > end:
-        whole -= 1
-    reached = add_months(start, whole)
-    following = add_months(start, whole + 1)
-    return whole + Fraction((end - reached).days, (following - reached).days)
+    """Months from `start` up to (not including) `end`: each calendar month touched counts
+    for the share of its days covered. 1 Jan → 1 Apr is exactly 3; 1 Jan → 16 Jan is 15/31.
+
+    A measure of the days (each day weighs 1 / the length of its month), so it adds up over
+    disjoint periods and never shrinks when a period grows."""
+    total = Fraction(0)
+    day = start
+    while day < end:
+        length = calendar.monthrange(day.year, day.month)[1]
+        month_end = day.replace(day=1) + datetime.timedelta(days=length)
+        stop = min(end, month_end)
+        total += Fraction((stop - day).days, length)
+        day = stop
+    return total
 
 
 def merged(

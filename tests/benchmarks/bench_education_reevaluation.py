@@ -1,7 +1,7 @@
 """Benchmark: re-evaluating every education student of a tenant on PostgreSQL.
 
 Run: `uv run python -m tests.benchmarks.bench_education_reevaluation [--students N]
-[--profile]`. Not part of the test run.
+[--breakdown] [--profile]`. Not part of the test run.
 
 A throwaway PostgreSQL cluster, one tenant with the education plugin enabled, and N
 customers (default 100,000) seeded in bulk with `COPY` (as the cluster's superuser, so
@@ -19,8 +19,10 @@ overlapping), so the tiers come out mixed. Measured in the same run:
 
 Each pass prints its time, students/s, changes and its ratio to the baseline; the target
 is ≤ 10 s for the slowest full re-evaluation of 100,000 students (scaled linearly for
-another N). `--profile` resets every tier afterwards and runs pass 1 again under cProfile.
-The exit code is 0 whatever the figures: only an error fails the run.
+another N). `--breakdown` times the parts of `reevaluate` in each pass (by wrapping the
+functions it calls: a few microseconds per call); `--profile` resets every tier afterwards
+and runs pass 1 again under cProfile. The exit code is 0 whatever the figures: only an
+error fails the run.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -256,9 +260,71 @@ class Pass:
         self.seconds = seconds
         self.students = students
         self.changes = changes
+        self.parts: dict[str, float] = {}
 
 
-async def run(cluster: PostgresCluster, count: int, profile: bool) -> dict[str, Any]:
+class Parts:
+    """Seconds spent in the functions `reevaluate` calls, by wrapping them in place."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.labels: list[str] = []  # in call-tree order: a part, then what it calls
+
+    def wrap(self, owner: Any, attribute: str, label: str) -> None:
+        original: Callable[..., Any] = getattr(owner, attribute)
+        seconds = self.seconds
+        self.labels.append(label)
+        if asyncio.iscoroutinefunction(original):
+
+            async def timed(*args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    seconds[label] += time.perf_counter() - started
+
+        else:
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    seconds[label] += time.perf_counter() - started
+
+        setattr(owner, attribute, timed)
+
+    def install(self) -> None:
+        from core import sdk
+        from core.plugins.facts import CoreFacts
+        from plugins.education import evaluation
+        from plugins.education.repository import (
+            EnrollmentRepository,
+            StudentRepository,
+            TierChangeRepository,
+        )
+
+        self.wrap(CoreFacts, "customers", "customers (all ids)")
+        self.wrap(StudentRepository, "add_missing", "students.add_missing")
+        self.wrap(StudentRepository, "of_many", "students.of_many")
+        self.wrap(evaluation, "load_facts", "load_facts")
+        self.wrap(CoreFacts, "net_paid", "  net_paid")
+        self.wrap(EnrollmentRepository, "periods", "  enrolment periods")
+        self.wrap(evaluation, "evaluate", "rule (tiering.evaluate, per student)")
+        self.wrap(evaluation, "record_changes", "record_changes")
+        self.wrap(TierChangeRepository, "insert_many", "  tier-change rows")
+        self.wrap(sdk, "enqueue_jobs", "  sync jobs (outbox)")
+        self.wrap(sdk, "emit_many", "  tier_changed events (outbox)")
+
+    def take(self) -> dict[str, float]:
+        taken = {label: self.seconds.get(label, 0.0) for label in self.labels}
+        self.seconds.clear()
+        return taken
+
+
+async def run(
+    cluster: PostgresCluster, count: int, breakdown: bool, profile: bool
+) -> dict[str, Any]:
     from core import db
     from core.jobs.context import job_context
     from core.plugins.host import PluginHost
@@ -304,10 +370,17 @@ async def run(cluster: PostgresCluster, count: int, profile: bool) -> dict[str, 
         baselines.append(time.perf_counter() - started)
         assert read == count, f"read {read} students, seeded {count}"
 
+    parts = Parts()
+    if breakdown:
+        parts.install()
+
     async def measured(name: str) -> Pass:
+        parts.take()
         started = time.perf_counter()
         changes = await reevaluate(ctx, EDUCATION, None, "benchmark")
-        return Pass(name, time.perf_counter() - started, count, len(changes))
+        done = Pass(name, time.perf_counter() - started, count, len(changes))
+        done.parts = parts.take()
+        return done
 
     passes = [await measured("pass 1: first, every tier null")]
     tiers = {
@@ -385,6 +458,14 @@ def report(count: int, result: dict[str, Any]) -> None:
             f"  {item.name:<36} {item.seconds:6.2f} s  {item.students / item.seconds:9,.0f} "
             f"students/s  {item.changes:7,} changes  {item.seconds / baseline:5.1f}× baseline"
         )
+    for item in result["passes"]:
+        if not item.parts:
+            continue
+        print(f"  {item.name}, by part:")
+        top = [label for label in item.parts if not label.startswith(" ")]
+        rest = item.seconds - sum(item.parts[label] for label in top)
+        for label, seconds in [*item.parts.items(), ("rest: compare, UPDATEs, commit", rest)]:
+            print(f"    {label:<36} {seconds:6.2f} s  {seconds / item.seconds:6.1%}")
     recorded = ", ".join(f"{name}: {value:,}" for name, value in result["recorded"].items())
     print(f"  recorded in all: {recorded}")
     worst = max(result["passes"], key=lambda item: item.seconds)
@@ -405,6 +486,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=STUDENTS)
     parser.add_argument(
+        "--breakdown", action="store_true", help="time the parts of each re-evaluation"
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="re-run pass 1 under cProfile and print it"
     )
     args = parser.parse_args()
@@ -417,7 +501,7 @@ def main() -> int:
         )
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
         subprocess.run(cli_command("migrate"), env=env, check=True, capture_output=True)
-        result = asyncio.run(run(cluster, args.students, args.profile))
+        result = asyncio.run(run(cluster, args.students, args.breakdown, args.profile))
     report(args.students, result)
     return 0
 

@@ -105,9 +105,19 @@ def test_an_interaction_is_logged_by_the_caller(api: Api, tenant: Tenant, direct
     assert made["direction"] == direction
     assert made["summary"] == "回访"
     assert made["staff_id"] == agent_id
+    assert made["kind"] is None
     assert before <= instant(made["occurred_at"]) <= after  # defaults to now
     uuid.UUID(made["id"])
     assert interactions_of(tenant.client, customer["id"]) == [made]
+
+
+def test_an_interaction_may_say_what_it_was_about(tenant: Tenant):
+    customer = new_customer(tenant.client)
+    made = log(tenant.client, customer["id"], summary="课程太难", kind="feedback")
+    assert made["kind"] == "feedback"
+    assert interactions_of(tenant.client, customer["id"]) == [made]
+    timeline = ok(tenant.client.get(f"/customers/{customer['id']}/timeline"))["items"]
+    assert timeline[0]["data"]["kind"] == "feedback"
 
 
 def test_staff_id_cannot_be_chosen_by_the_caller(api: Api, tenant: Tenant):
@@ -139,6 +149,8 @@ def test_a_direction_other_than_inbound_or_outbound_is_422(tenant: Tenant, direc
         ({"channel": "", "direction": "inbound", "summary": "s"}, "channel"),
         ({"channel": "phone", "direction": "inbound", "summary": ""}, "summary"),
         ({"channel": "phone", "direction": "inbound"}, None),
+        ({"channel": "phone", "direction": "inbound", "summary": "s", "kind": ""}, "kind"),
+        ({"channel": "phone", "direction": "inbound", "summary": "s", "kind": "k" * 51}, "kind"),
         (
             {"channel": "phone", "direction": "inbound", "summary": "s", "occurred_at": "x"},
             "occurred_at",

@@ -368,3 +368,19 @@ def test_a_malformed_month_is_a_422_naming_month(school: Tenant, month: str):
 def test_a_missing_or_overlong_month_is_a_client_problem(school: Tenant):
     assert_client_problem(school.client.get(GREETINGS))
     assert_client_problem(school.client.get(GREETINGS, params={"month": "2026-011"}))
+
+
+def test_probe_race(school: Tenant):
+    import time
+    from collections import Counter
+
+    seen = Counter()
+    bodies = []
+    for i in range(200):
+        made = ok(school.client.post("/customers", json={"name": f"r{i}"}), 201)
+        time.sleep((i % 8) * 0.03)
+        r = school.client.put(f"/plugins/education/students/{made['id']}", json={"intent": "high"})
+        seen[r.status_code] += 1
+        if r.status_code != 200:
+            bodies.append(r.text[:300])
+    print("PROBE", dict(seen), bodies[:3])

@@ -251,3 +251,30 @@ def test_a_service_on_request_reaches_every_student_of_its_tiers(tenant: Tenant)
         ),
         404,
     )
+
+
+def test_one_tenants_jobs_never_touch_another_tenants_students(
+    tenant: Tenant, other_tenant: Tenant
+):
+    enable_education(tenant)
+    enable_education(other_tenant)
+    mine = _key_student(tenant, "本校学员")
+    theirs = _key_student(other_tenant, "他校学员")
+    run = ok(
+        tenant.client.post(
+            "/plugins/education/services/appreciation_event/runs", json={"title": "答谢会"}
+        ),
+        202,
+    )
+    assert run["students"] == 1
+    eventually(lambda: open_tasks(tenant, mine["id"], "invitation"), what="my invitation")
+    # A referral naming another tenant's customer is refused by the core: no gift anywhere.
+    response = tenant.client.post(
+        "/customers", json={"name": "冒名推荐", "referred_by_id": theirs["id"]}
+    )
+    assert_problem(response, 422)
+    marker = new_customer(other_tenant, "marker")
+    eventually(lambda: open_tasks(other_tenant, marker["id"], "call"), what="their later events")
+    assert open_tasks(other_tenant, theirs["id"], "invitation") == []
+    assert open_tasks(other_tenant, theirs["id"], "referral_gift") == []
+    assert_problem(tenant.client.get(f"/plugins/education/students/{theirs['id']}"), 404)
