@@ -91,11 +91,35 @@ def document_of(error: PatronError) -> dict[str, Any]:
     return problem_document(error.status, error.title, error.detail, error.slug, **error.extra())
 
 
-def _field_name(key: str | None) -> str:
+def _field_name(key: str | None, aliases: dict[str, str]) -> str:
     # Litestar names the whole body "data"; clients know it as the body.
     if not key or key == "data":
         return "body"
-    return key.removeprefix("data.")
+    return aliases.get(key) or key.removeprefix("data.")
+
+
+def _aliases(request: Request) -> dict[str, str]:
+    """{argument name: the name clients use} of the handler's renamed parameters, e.g. a
+    `start` argument read from `?from=`."""
+    handler = request.scope.get("route_handler")
+    try:
+        parameters = handler.parsed_fn_signature.parameters  # type: ignore[union-attr]
+    except AttributeError:
+        return {}
+    found = {}
+    for name, definition in parameters.items():
+        kwarg = getattr(definition, "kwarg_definition", None)
+        alias = next(
+            (
+                getattr(kwarg, k, None)
+                for k in ("query", "header", "cookie")
+                if getattr(kwarg, k, None)
+            ),
+            None,
+        )
+        if alias:
+            found[name] = alias
+    return found
 
 
 def _validation_message(message: str) -> str:
@@ -104,13 +128,14 @@ def _validation_message(message: str) -> str:
     return message
 
 
-def handle_validation(_: Request, exc: ValidationException) -> Response:
+def handle_validation(request: Request, exc: ValidationException) -> Response:
+    aliases = _aliases(request)
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):
             errors.append(
                 {
-                    "field": _field_name(item.get("key")),
+                    "field": _field_name(item.get("key"), aliases),
                     "message": _validation_message(str(item.get("message", "invalid"))),
                 }
             )

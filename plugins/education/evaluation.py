@@ -75,7 +75,7 @@ async def reevaluate(
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         if customer_ids is None:
             customers = await sdk.CoreFacts(ctx).customers(fields=("id",))
-            await students.add_missing(row["id"] for row in customers)
+            await students.add_missing((row["id"] for row in customers), everyone=True)
         else:
             await students.add_missing(customer_ids)
         rows = await students.of_many(customer_ids, lock=customer_ids is not None)

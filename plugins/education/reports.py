@@ -31,6 +31,9 @@ from plugins.education.schemas import Funnel, FunnelFigures, GreetingCounts, Gre
 from plugins.education.timezone import local_time
 
 UNKNOWN = "unknown"
+# Dates a period may span: every time zone's midnight of them is a representable instant.
+EARLIEST = datetime.date(2, 1, 1)
+LATEST = datetime.date(9998, 12, 31)
 STATUSES = ("sent", "queued", "failed")
 
 
@@ -101,6 +104,8 @@ class _Tally:
 async def funnel(ctx: sdk.TenantContext, start: datetime.date, end: datetime.date) -> Funnel:
     if end < start:
         raise sdk.InvalidInput([("to", "must not be before from")])
+    if start < EARLIEST or end > LATEST:
+        raise sdk.InvalidInput([("from" if start < EARLIEST else "to", "not a plausible date")])
     begins = local_time(start, datetime.time(0), ctx.timezone)
     ends = local_time(end + datetime.timedelta(days=1), datetime.time(0), ctx.timezone)
     async with sdk.tenant_transaction(ctx.tenant_id):

@@ -54,13 +54,16 @@ class StudentRepository(sdk.TenantRepository[Student]):
         rows = await self.select(Student.customer_id)
         return {row["customer_id"] for row in rows}
 
-    async def add_missing(self, customer_ids: Iterable[uuid.UUID]) -> None:
-        """A lead's profile for each customer that has none yet."""
+    async def add_missing(self, customer_ids: Iterable[uuid.UUID], everyone: bool = False) -> None:
+        """A lead's profile for each customer that has none yet (`everyone`: the ids are all
+        the tenant's customers, so one query finds the students there are)."""
         wanted = set(customer_ids)
         if not wanted:
             return
         known: set[uuid.UUID] = set()
-        for batch in chunked(wanted):
+        if everyone:
+            known = await self.customer_ids()
+        for batch in [] if everyone else chunked(wanted):
             rows = await self.select(Student.customer_id).where(Student.customer_id.is_in(batch))
             known.update(row["customer_id"] for row in rows)
         now = sdk.utcnow()

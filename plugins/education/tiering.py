@@ -18,6 +18,8 @@ import msgspec
 from plugins.education.config import EducationConfig, Tier
 
 ONE_DAY = datetime.timedelta(days=1)
+# A day of a 28-, 29-, 30- or 31-day month is a whole number of these units of a month.
+MONTH = 28 * 29 * 30 * 31 // 2
 
 
 class Levels(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,13 +86,18 @@ def months_between(start: datetime.date, end: datetime.date) -> Fraction:
 
     A measure of the days (each day weighs 1 / the length of its month), so it adds up over
     disjoint periods and never shrinks when a period grows."""
-    total = Fraction(0)
+    return Fraction(_month_units(start, end), MONTH)
+
+
+def _month_units(start: datetime.date, end: datetime.date) -> int:
+    """`months_between` in units of 1/MONTH month: integers, exact and fast."""
+    total = 0
     day = start
     while day < end:
         length = calendar.monthrange(day.year, day.month)[1]
         month_end = day.replace(day=1) + datetime.timedelta(days=length)
         stop = min(end, month_end)
-        total += Fraction((stop - day).days, length)
+        total += (stop - day).days * (MONTH // length)
         day = stop
     return total
 
@@ -111,4 +118,4 @@ def merged(
 
 def covered_months(periods: Iterable[tuple[datetime.date, datetime.date]]) -> Fraction:
     """Months covered by the union of the enrolment periods (overlaps counted once)."""
-    return sum((months_between(start, end) for start, end in merged(periods)), Fraction(0))
+    return Fraction(sum(_month_units(start, end) for start, end in merged(periods)), MONTH)

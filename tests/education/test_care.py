@@ -1,5 +1,5 @@
 """Birthdays and holidays follow each tenant's own calendar, and are served once however
-often the daily job runs (tests/plugins/education/care_scenario.py, in its own process)."""
+often the daily job runs (tests/education/care_scenario.py, in its own process)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.support.server import REPO_ROOT
 def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("care")
     result = subprocess.run(
-        [sys.executable, "-m", "tests.plugins.education.care_scenario"],
+        [sys.executable, "-m", "tests.education.care_scenario"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

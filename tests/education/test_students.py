@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem
-from tests.plugins.education.support import (
+from tests.education.support import (
     enable_education,
     enrol,
     pay,
@@ -16,6 +15,7 @@ from tests.plugins.education.support import (
     student,
     tier_becomes,
 )
+from tests.http.expect import assert_problem
 from tests.plugins.support import eventually, new_customer, new_user, ok
 
 

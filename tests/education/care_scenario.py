@@ -6,7 +6,7 @@ Two tenants, in Asia/Shanghai and America/Los_Angeles, each with a key student b
 at 2026-03-15T02:00Z — 10:00 on the 15th in Shanghai, still 19:00 on the 14th in Los
 Angeles — twice, then at 10:00 on the 15th in Los Angeles, on 1 October (Shanghai:
 National Day) and on 28 February 2027.
-Usage: python -m tests.plugins.education.care_scenario  (PATRON_DATABASE_URL set).
+Usage: python -m tests.education.care_scenario  (PATRON_DATABASE_URL set).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from tests.conftest import Api, Tenant
+from tests.education.support import enable_education, enrol, profile, student
 from tests.http.expect import PROBLEM_JSON, assert_problem
-from tests.plugins.education.support import enable_education, enrol, profile, student
 from tests.plugins.support import new_user, ok, today
 
 FUNNEL = "/plugins/education/funnel"
@@ -231,7 +231,7 @@ def test_the_period_is_in_tenant_local_days(api: Api, zone: str):
 
 def test_other_tenants_students_never_count(school: Tenant, other_tenant: Tenant):
     first = today(school)
-    build_school(school)
+    ids = build_school(school)
     before = funnel(school, first, today(school))
     assert before["overall"] == OVERALL
 
@@ -248,8 +248,7 @@ def test_other_tenants_students_never_count(school: Tenant, other_tenant: Tenant
         stage(other_tenant, outsider, "renewal_due")
         stage(other_tenant, outsider, "lost")
     # Not even with the first tenant's customer ids can the other tenant reach them.
-    ids = customer_ids(school)
-    for customer_id in ids:
+    for customer_id in ids.values():
         response = other_tenant.client.put(
             f"/plugins/education/students/{customer_id}", json={"lifecycle_stage": "renewed"}
         )
@@ -270,12 +269,6 @@ def test_other_tenants_students_never_count(school: Tenant, other_tenant: Tenant
         "low": figures(1, 1, 100.0, 1, 0, 1, 0.0),
         "unknown": figures(1, 1, 100.0, 1, 0, 1, 0.0),
     }
-
-
-def customer_ids(tenant: Tenant) -> list[str]:
-    items = ok(tenant.client.get("/customers", params={"limit": 100}))["items"]
-    assert len(items) == 9  # J was deleted
-    return [str(item["id"]) for item in items]
 
 
 def test_a_deleted_customer_leaves_the_figures(school: Tenant):
@@ -370,17 +363,21 @@ def test_a_missing_or_overlong_month_is_a_client_problem(school: Tenant):
     assert_client_problem(school.client.get(GREETINGS, params={"month": "2026-011"}))
 
 
-def test_probe_race(school: Tenant):
-    import time
-    from collections import Counter
+# -- found by this suite, fixed: kept as regressions -------------------------------------
+@pytest.mark.parametrize("start", ["2026-01-01", "9999-12-31"])
+def test_the_last_representable_day_is_not_a_server_error(school: Tenant, start: str):
+    response = school.client.get(FUNNEL, params={"from": start, "to": "9999-12-31"})
+    assert response.status_code < 500, response.text[:1000]
 
-    seen = Counter()
-    bodies = []
-    for i in range(200):
-        made = ok(school.client.post("/customers", json={"name": f"r{i}"}), 201)
-        time.sleep((i % 8) * 0.03)
-        r = school.client.put(f"/plugins/education/students/{made['id']}", json={"intent": "high"})
-        seen[r.status_code] += 1
-        if r.status_code != 200:
-            bodies.append(r.text[:300])
-    print("PROBE", dict(seen), bodies[:3])
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2026-02-30", "to": "2026-03-01"}, "from"),
+        ({"from": "2026-01-01", "to": "tomorrow"}, "to"),
+    ],
+)
+def test_a_malformed_date_is_a_422_naming_the_query_parameter(
+    school: Tenant, params: dict[str, str], field: str
+):
+    assert_problem(school.client.get(FUNNEL, params=params), 422, field=field)

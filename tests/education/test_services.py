@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime
 
 from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem
-from tests.plugins.education.support import (
+from tests.education.support import (
     enable_education,
     enrol,
     open_tasks,
@@ -17,6 +16,7 @@ from tests.plugins.education.support import (
     student,
     tier_becomes,
 )
+from tests.http.expect import assert_problem
 from tests.plugins.support import eventually, new_customer, new_user, ok, tasks_of
 
 DAY = datetime.timedelta(days=1)
