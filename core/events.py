@@ -80,7 +80,7 @@ async def emit_many(
     ctx: TenantContext, type: str, items: list[tuple[dict[str, Any], uuid.UUID | None]]
 ) -> None:
     """Record one `type` event per (payload, customer_id) inside the caller's transaction,
-    in one statement per thousand: for bulk work such as re-ranking a whole tenant."""
+    written in bulk: for work such as re-ranking a whole tenant."""
     now = utcnow()
     rows = []
     for payload, customer_id in items:
@@ -97,9 +97,7 @@ async def emit_many(
                 "next_attempt_at": now,
             }
         )
-    repository = OutboxRepository(ctx.tenant_id)
-    for start in range(0, len(rows), 1000):
-        await repository.insert_many(rows[start : start + 1000])
+    await OutboxRepository(ctx.tenant_id).insert_many(rows)
 
 
 def backoff(attempts: int) -> datetime.timedelta:

@@ -24,7 +24,8 @@ from core.pagination import Cursor, Page
 from core.tenancy.tables import TenantTable
 
 T = TypeVar("T", bound=TenantTable)
-BULK = 10_000  # rows per statement of a bulk insert
+BULK = 10_000  # rows per statement of a bulk insert on PostgreSQL
+SQLITE_ROWS = 500  # and on SQLite, within its limit of bind parameters
 
 
 def utcnow() -> datetime.datetime:
@@ -98,14 +99,17 @@ class TenantRepository(Generic[T]):
         On PostgreSQL the rows go in one statement per `BULK` rows, each column passed as one
         array (`INSERT … SELECT … FROM unnest(…)`): building a Piccolo object per row costs
         far more than the database's work once there are thousands of them."""
-        if rows and is_postgres():
-            for start in range(0, len(rows), BULK):
-                await self._insert_arrays(rows[start : start + BULK], skip_existing)
-        elif rows:
+        postgres = is_postgres()
+        step = BULK if postgres else SQLITE_ROWS
+        for start in range(0, len(rows), step):
+            batch = rows[start : start + step]
+            if postgres:
+                await self._insert_arrays(batch, skip_existing)
+                continue
             query = self.table.insert(
                 *(
                     self.table(**{**r, "id": r.get("id") or uuid7(), "tenant_id": self.tenant_id})
-                    for r in rows
+                    for r in batch
                 )
             )
             await (query.on_conflict(action="DO NOTHING") if skip_existing else query)
@@ -114,21 +118,24 @@ class TenantRepository(Generic[T]):
         columns = self._columns()
         names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
         arrays = ", ".join("{}::" + column.column_type.split("(")[0] + "[]" for column in columns)
-        values = [[self._value(column, row) for row in rows] for column in columns]
+        values = [self._column_values(column, rows) for column in columns]
         conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
         sql = f'INSERT INTO "{self.table._meta.tablename}" ({names}) SELECT * FROM unnest({arrays})'
         await self.table.raw(sql + conflict, *values)
 
-    def _value(self, column: Column, row: dict[str, Any]) -> Any:
+    def _column_values(self, column: Column, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """One column of `rows`, as the database takes it (the default where a row has none:
+        computed once, so a batch shares its `now`)."""
         name = column._meta.name
         if name == "tenant_id":
-            return self.tenant_id
+            return [self.tenant_id] * len(rows)
         if name == "id":
-            return row.get("id") or uuid7()
-        value = row[name] if name in row else column.get_default_value()
-        if isinstance(column, JSON) and value is not None and not isinstance(value, str):
-            return msgspec.json.encode(value).decode()
-        return value.value if isinstance(value, enum.Enum) else value
+            return [row.get("id") or uuid7() for row in rows]
+        default = column.get_default_value()
+        values = [row.get(name, default) for row in rows]
+        if isinstance(column, JSON):
+            return [v if v is None or isinstance(v, str) else _json(v) for v in values]
+        return [v.value if isinstance(v, enum.Enum) else v for v in values]
 
     async def update(self, row_id: uuid.UUID, values: dict[str, Any]) -> dict | None:
         if values:
@@ -160,6 +167,10 @@ class TenantRepository(Generic[T]):
 
     def _columns(self) -> list[Column]:
         return self.table._meta.columns
+
+
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 def _after(order: Column, id_column: Column, cursor: Cursor, newest_first: bool) -> Where | Any:

@@ -146,15 +146,15 @@ async def record_changes(
         }
         for change in changes
     ]
-    repository = TierChangeRepository(ctx.tenant_id)
-    for start in range(0, len(rows), 1000):
-        await repository.insert_many(rows[start : start + 1000])
+    await TierChangeRepository(ctx.tenant_id).insert_many(rows)
     await sdk.enqueue_jobs(
         ctx,
         plugin,
         SYNC_JOB,
         [({"customer_id": str(change.customer_id)}, change.customer_id) for change in changes],
     )
+    # A first tier is not a change worth an event: enabling the plugin for a tenant of
+    # 100,000 students would flood its webhooks.
     await sdk.emit_many(
         ctx,
         plugin,
@@ -170,6 +170,7 @@ async def record_changes(
                 change.customer_id,
             )
             for change in changes
+            if change.old is not None
         ],
     )
 

@@ -71,9 +71,8 @@ class StudentRepository(sdk.TenantRepository[Student]):
             {"customer_id": customer_id, "created_at": now, "updated_at": now}
             for customer_id in sorted(wanted - known)
         ]
-        for start in range(0, len(missing), 1000):
-            # A concurrent request may add the same student: the unique index keeps one.
-            await self.insert_many(missing[start : start + 1000], skip_existing=True)
+        # A concurrent request may add the same student: the unique index keeps one.
+        await self.insert_many(missing, skip_existing=True)
 
     def with_tier(self, tier: str) -> Select:
         return self.select(Student.customer_id).where(Student.tier == tier)
