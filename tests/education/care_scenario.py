@@ -23,6 +23,8 @@ from core import db
 from core.crypto import FieldCipher
 from core.domain.customers.schemas import CustomerCreate
 from core.domain.customers.service import CustomerService
+from core.domain.payments.schemas import PaymentCreate, PaymentKind
+from core.domain.payments.service import PaymentService
 from core.domain.tasks.repository import TaskRepository
 from core.events import PARTITIONS, OutboxDispatcher
 from core.messaging.repository import MessageRepository
@@ -31,9 +33,11 @@ from core.plugins.loader import discover
 from core.plugins.service import PluginService
 from core.settings import Settings
 from core.tenancy.context import TenantContext
-from plugins.education import care, reports, students
+from plugins.education import care, hooks, reports, students
 from plugins.education.config import Tier
 from plugins.education.plugin import EDUCATION
+from plugins.education.repository import ServiceLogRepository
+from plugins.education.schemas import StudentIn
 from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
 from tenants.schemas import SignupIn
 
@@ -86,6 +90,27 @@ async def snapshot(ctx: TenantContext) -> dict[str, Any]:
     }
 
 
+async def periodic(ctx: TenantContext, cipher: FieldCipher) -> dict[str, Any]:
+    """A payment whose event was never delivered is still taken into account by the periodic
+    re-evaluation, which runs once per period however often its monthly tick fires."""
+    customer = await CustomerService(ctx, cipher).create(CustomerCreate(name="周期"))
+    await students.update_profile(ctx, customer.id, StudentIn(position="senior"))
+    await PaymentService(ctx).record(
+        PaymentCreate(customer_id=customer.id, amount=800000, kind=PaymentKind.payment)
+    )
+    before = (await students.get_student(ctx, customer.id)).tier
+    await hooks.periodic_reevaluation(ctx)
+    await hooks.periodic_reevaluation(ctx)
+    async with db.tenant_transaction(ctx.tenant_id):
+        runs = (
+            await ServiceLogRepository(ctx.tenant_id)
+            .select()
+            .where(ServiceLogRepository.table.service == "reevaluation")
+        )
+    after = await students.get_student(ctx, customer.id)
+    return {"before": before, "after": after.tier, "runs": len(runs)}
+
+
 async def main() -> dict[str, Any]:
     await db.start()
     await migrate()
@@ -109,6 +134,7 @@ async def main() -> dict[str, Any]:
         await drain(host)
         outcome[label] = {slug: await snapshot(ctx) for slug, ctx in contexts.items()}
         outcome[label]["owner"] = str(contexts["shanghai"].user_id)
+    outcome["periodic"] = await periodic(contexts["shanghai"], cipher)
     for month in ("2026-03", "2026-10"):
         report = await reports.greetings_report(contexts["shanghai"], month)
         outcome[f"report {month}"] = msgspec.to_builtins(report)

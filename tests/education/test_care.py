@@ -87,3 +87,11 @@ def test_the_monthly_report_counts_greetings_by_occasion(outcome: dict[str, Any]
     assert march["by_occasion"] == {"birthday": {"total": 1, "sent": 0, "queued": 1, "failed": 0}}
     assert october["total"] == 3
     assert list(october["by_occasion"]) == ["国庆节"]
+
+
+def test_the_periodic_reevaluation_runs_once_per_period_and_sees_every_fact(
+    outcome: dict[str, Any],
+):
+    # A senior's payment of 8000.00 whose event was never delivered: still general until
+    # the periodic re-evaluation, which makes them key; its second tick does nothing.
+    assert outcome["periodic"] == {"before": "general", "after": "key", "runs": 1}
