@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pluggy
 from litestar import Litestar, Router
+from litestar.di import Provide
 
 from core.errors import InvalidInput
 from core.plugins import hookspecs
@@ -50,6 +51,20 @@ class _NoHooks:
 RESERVED_PLUGIN_PATHS = frozenset({"", "/changes"})
 
 
+# What the app and the plugin routers provide by name: a plugin's parameter of one of these
+# names (other than taking `ctx`) is ambiguous, and Litestar would refuse the whole app.
+PROVIDED_NAMES = ("ctx", "cipher", "host", "service")
+
+
+def _stand_in() -> Callable[[], None]:
+    """A provider of nothing (Litestar wants a distinct function per provided name)."""
+
+    def provide() -> None:
+        return None
+
+    return provide
+
+
 def _routes_mount(descriptor: PluginDescriptor) -> bool:
     """Whether Litestar accepts the plugin's routes (tried on a throwaway app at load), so
     that one plugin's bad route cannot stop the server from starting."""
@@ -68,10 +83,15 @@ def _routes_mount(descriptor: PluginDescriptor) -> bool:
             reserved,
         )
         return False
+    provided = {name: Provide(_stand_in(), sync_to_thread=False) for name in PROVIDED_NAMES}
     try:
         Litestar(
             route_handlers=[
-                Router(f"/api/v1/plugins/{descriptor.name}", route_handlers=list(descriptor.routes))
+                Router(
+                    f"/api/v1/plugins/{descriptor.name}",
+                    route_handlers=list(descriptor.routes),
+                    dependencies=provided,
+                )
             ],
             openapi_config=None,
         )

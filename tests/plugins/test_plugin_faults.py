@@ -131,6 +131,18 @@ async def hello():
 
 PLUGIN = sdk.PluginDescriptor(name="badroute", title="Bad route", version="0.1", routes=[hello])
 """
+# A path parameter named like a dependency the app provides to plugin routes: ambiguous.
+CLASHING_ROUTE = """
+from litestar import get
+
+
+@get("/things/{service:str}")
+async def thing(ctx: sdk.TenantContext, service: str) -> str:
+    return service
+
+
+PLUGIN = sdk.PluginDescriptor(name="clashroute", title="Clash", version="0.1", routes=[thing])
+"""
 # Installed with Patron itself, so present beside the example plugins.
 BUILT_IN = {"education"}
 HEALTHY = {"gym", "sectionboom", "timelineboom", "flaky"} | BUILT_IN
@@ -242,6 +254,7 @@ def test_a_plugin_with_routes_litestar_refuses_is_skipped_and_the_server_starts(
 ):
     root = tmp_path_factory.mktemp("unusable-route")
     write_plugin(root, "badroute", UNUSABLE_ROUTE)
+    write_plugin(root, "clashroute", CLASHING_ROUTE)
     with _server(root, tmp_path_factory.mktemp("unusable-route-server")) as server:
         api = Api(server)
         try:
@@ -249,6 +262,7 @@ def test_a_plugin_with_routes_litestar_refuses_is_skipped_and_the_server_starts(
         finally:
             api.close()
         _log_line(server, "'badroute'", "skipped")
+        _log_line(server, "'clashroute'", "skipped")
 
 
 # -- failing contributions ---------------------------------------------------------------------
