@@ -62,18 +62,7 @@ async def emit(
     ctx: TenantContext, type: str, payload: dict[str, Any], customer_id: uuid.UUID | None = None
 ) -> None:
     """Record an event inside the caller's transaction."""
-    now = utcnow()
-    event_id = uuid7()
-    await OutboxRepository(ctx.tenant_id).insert(
-        id=event_id,
-        type=type,
-        customer_id=customer_id,
-        partition=(customer_id or event_id).int % PARTITIONS,
-        actor_id=ctx.user_id,
-        payload=msgspec.json.encode(payload).decode(),
-        created_at=now,
-        next_attempt_at=now,
-    )
+    await OutboxRepository(ctx.tenant_id).insert(**_event_row(ctx, type, payload, customer_id))
 
 
 async def emit_many(
@@ -82,22 +71,30 @@ async def emit_many(
     """Record one `type` event per (payload, customer_id) inside the caller's transaction,
     written in bulk: for work such as re-ranking a whole tenant."""
     now = utcnow()
-    rows = []
-    for payload, customer_id in items:
-        event_id = uuid7()
-        rows.append(
-            {
-                "id": event_id,
-                "type": type,
-                "customer_id": customer_id,
-                "partition": (customer_id or event_id).int % PARTITIONS,
-                "actor_id": ctx.user_id,
-                "payload": msgspec.json.encode(payload).decode(),
-                "created_at": now,
-                "next_attempt_at": now,
-            }
-        )
-    await OutboxRepository(ctx.tenant_id).insert_many(rows)
+    await OutboxRepository(ctx.tenant_id).insert_many(
+        [_event_row(ctx, type, payload, customer_id, now) for payload, customer_id in items]
+    )
+
+
+def _event_row(
+    ctx: TenantContext,
+    type: str,
+    payload: dict[str, Any],
+    customer_id: uuid.UUID | None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    now = now or utcnow()
+    event_id = uuid7()
+    return {
+        "id": event_id,
+        "type": type,
+        "customer_id": customer_id,
+        "partition": (customer_id or event_id).int % PARTITIONS,
+        "actor_id": ctx.user_id,
+        "payload": msgspec.json.encode(payload).decode(),
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
 def backoff(attempts: int) -> datetime.timedelta:

@@ -28,6 +28,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError
 from core.ids import parse_id, uuid7
 from core.messaging.service import queue_message
 from core.migration_steps import create_index, enable_tenant_rls
+from core.money import major_units
 from core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from core.plugins.descriptor import (
     CORE_API_VERSION,
@@ -38,7 +39,7 @@ from core.plugins.descriptor import (
     Schedule,
     Veto,
 )
-from core.plugins.facts import CoreFacts
+from core.plugins.facts import CoreFacts, chunked
 from core.plugins.hookspecs import hookimpl
 from core.plugins.host import JOB_EVENT_PREFIX
 from core.tenancy.context import Role, TenantContext
@@ -75,11 +76,13 @@ __all__ = [
     "Veto",
     "create_index",
     "cancel_task",
+    "chunked",
     "create_task",
     "emit",
     "emit_many",
     "enable_tenant_rls",
     "hookimpl",
+    "major_units",
     "parse_id",
     "queue_message",
     "record_timeline",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.query.functions.aggregate import Sum
 
@@ -40,10 +40,12 @@ CUSTOMER_FIELDS = (
 )
 # Ids per `IN (…)` list: well below SQLite's and asyncpg's bind-parameter limits.
 CHUNK = 5000
+T = TypeVar("T")
 
 
-def chunked(ids: Iterable[uuid.UUID], size: int = CHUNK) -> Iterator[list[uuid.UUID]]:
-    batch: list[uuid.UUID] = []
+def chunked(ids: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """`ids` in lists of at most `size`: for `IN (…)` lists within bind-parameter limits."""
+    batch: list[T] = []
     for item in ids:
         batch.append(item)
         if len(batch) == size:
@@ -107,12 +109,11 @@ class CoreFacts:
         """The status ("queued", "sent", "failed") of each message queued with one of
         `cause_keys` (see `queue_message`); keys never queued are absent."""
         found: dict[str, str] = {}
-        keys = list(dict.fromkeys(cause_keys))
-        for start in range(0, len(keys), CHUNK):
+        for keys in chunked(dict.fromkeys(cause_keys)):
             rows = (
                 await MessageRepository(self.ctx.tenant_id)
                 .select(Message.cause_key, Message.status)
-                .where(Message.cause_key.is_in(keys[start : start + CHUNK]))
+                .where(Message.cause_key.is_in(keys))
             )
             found.update({row["cause_key"]: row["status"] for row in rows})
         return found

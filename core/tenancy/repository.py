@@ -69,10 +69,7 @@ class TenantRepository(Generic[T]):
         """`get`, with the row locked until commit on PostgreSQL (SQLite serialises writers)."""
         if row_id is None:
             return None
-        query = self.select().where(self.table.id == row_id, *where)
-        if is_postgres():
-            query = query.lock_rows()
-        return await query.first()
+        return await self.locking(self.select().where(self.table.id == row_id, *where)).first()
 
     @staticmethod
     def locking(query: Select) -> Select:

@@ -13,6 +13,7 @@ from plugins.education.config import EducationConfig
 from plugins.education.evaluation import reevaluate
 from plugins.education.repository import EnrollmentRepository, StudentRepository
 from plugins.education.schemas import Enrollment, EnrollmentIn
+from plugins.education.services import clip
 from plugins.education.students import enrolled, require_customer
 from plugins.education.timezone import local_time
 
@@ -49,7 +50,7 @@ async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrol
         task = await sdk.create_task(
             ctx,
             plugin.EDUCATION,
-            title=f"Renewal due: {customer['name']}'s {data.course} ends on {data.ends_on}"[:200],
+            title=clip(f"Renewal due: {customer['name']}'s {data.course} ends on {data.ends_on}"),
             kind="renewal_reminder",
             customer_id=data.customer_id,
             assignee_id=customer["owner_id"],

@@ -109,7 +109,7 @@ async def reevaluate(
                     )
                 )
         for (position, paid, duration, computed, in_force), ids in groups.items():
-            for start in range(0, len(ids), 5000):
+            for batch in sdk.chunked(ids):
                 await students.update_where(
                     {
                         Student.position_level: position,
@@ -120,7 +120,7 @@ async def reevaluate(
                         Student.evaluated_at: now,
                         Student.updated_at: now,
                     }
-                ).where(Student.customer_id.is_in(ids[start : start + 5000]))
+                ).where(Student.customer_id.is_in(batch))
         await record_changes(ctx, plugin, changes)
     return changes
 

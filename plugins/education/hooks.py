@@ -12,14 +12,15 @@ import msgspec
 
 from core import sdk
 from plugins.education import plugin, services
-from plugins.education.config import EducationConfig, Intent, LifecycleStage, Tier
+from plugins.education.config import Intent, LifecycleStage, Tier
 from plugins.education.evaluation import SYNC_JOB, reevaluate
 from plugins.education.repository import (
     ServiceLogRepository,
     StudentRepository,
     TierChangeRepository,
 )
-from plugins.education.students import get_student
+from plugins.education.services import config_of
+from plugins.education.students import student_of
 
 EVERYONE = "everyone"
 
@@ -28,13 +29,13 @@ EVERYONE = "everyone"
 @sdk.hookimpl
 async def patron_plugin_enabled(ctx: sdk.TenantContext, plugin: str) -> None:
     """Every existing customer becomes a student with a tier and a service schedule."""
-    await reevaluate_everyone(ctx, "plugin enabled")
+    await reevaluate(ctx, this(), None, "plugin enabled")
 
 
 @sdk.hookimpl
 async def patron_plugin_reconfigured(ctx: sdk.TenantContext, plugin: str, old: Any) -> None:
     """New thresholds may change tiers; a new service schedule applies to everyone."""
-    await reevaluate_everyone(ctx, "settings changed")
+    await reevaluate(ctx, this(), None, "settings changed")
     config = config_of(ctx)
     previous = old.get("services") if isinstance(old, dict) else None
     if previous is not None and previous == msgspec.to_builtins(config.services):
@@ -93,7 +94,7 @@ async def patron_customer_section(
 ) -> dict[str, Any] | None:
     """`{tier, computed_tier, override, levels}` (api.md §6), plus the profile and any
     referral discount the customer earned."""
-    student = await get_student(ctx, uuid.UUID(str(customer["id"])))
+    student = await student_of(ctx, uuid.UUID(str(customer["id"])))
     section = msgspec.to_builtins(student)
     section.pop("customer_id")
     section["referral_discount_percent"] = await referral_discount(ctx, student.customer_id)
@@ -171,13 +172,5 @@ async def periodic_reevaluation(ctx: sdk.TenantContext) -> None:
         )
 
 
-async def reevaluate_everyone(ctx: sdk.TenantContext, reason: str) -> None:
-    await reevaluate(ctx, this(), None, reason)
-
-
 def this() -> sdk.PluginDescriptor:
     return plugin.EDUCATION
-
-
-def config_of(ctx: sdk.TenantContext) -> EducationConfig:
-    return this().config_of(ctx)

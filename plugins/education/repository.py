@@ -9,8 +9,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from piccolo.query import Select
-
 from core import sdk
 from plugins.education.tables import (
     Enrollment,
@@ -23,12 +21,6 @@ from plugins.education.tables import (
 )
 
 Period = tuple[datetime.date, datetime.date]
-
-
-def chunked(ids: Iterable[uuid.UUID], size: int = 5000) -> Iterable[list[uuid.UUID]]:
-    items = list(ids)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class StudentRepository(sdk.TenantRepository[Student]):
@@ -45,7 +37,7 @@ class StudentRepository(sdk.TenantRepository[Student]):
         if customer_ids is None:
             return await self.select()
         rows: list[dict] = []
-        for batch in chunked(customer_ids):
+        for batch in sdk.chunked(customer_ids):
             query = self.select().where(Student.customer_id.is_in(batch))
             rows.extend(await (self.locking(query) if lock else query))
         return rows
@@ -63,7 +55,7 @@ class StudentRepository(sdk.TenantRepository[Student]):
         known: set[uuid.UUID] = set()
         if everyone:
             known = await self.customer_ids()
-        for batch in [] if everyone else chunked(wanted):
+        for batch in [] if everyone else sdk.chunked(wanted):
             rows = await self.select(Student.customer_id).where(Student.customer_id.is_in(batch))
             known.update(row["customer_id"] for row in rows)
         now = sdk.utcnow()
@@ -73,9 +65,6 @@ class StudentRepository(sdk.TenantRepository[Student]):
         ]
         # A concurrent request may add the same student: the unique index keeps one.
         await self.insert_many(missing, skip_existing=True)
-
-    def with_tier(self, tier: str) -> Select:
-        return self.select(Student.customer_id).where(Student.tier == tier)
 
     async def ids_in_tiers(self, tiers: Iterable[str]) -> list[uuid.UUID]:
         rows = await self.select(Student.customer_id).where(Student.tier.is_in(list(tiers)))
@@ -89,7 +78,7 @@ class EnrollmentRepository(sdk.TenantRepository[Enrollment]):
         """(starts_on, ends_on) of each customer's enrolments (every customer when None)."""
         columns = (Enrollment.customer_id, Enrollment.starts_on, Enrollment.ends_on)
         batches: Iterable[list[uuid.UUID] | None] = (
-            [None] if customer_ids is None else chunked(customer_ids)
+            [None] if customer_ids is None else sdk.chunked(customer_ids)
         )
         found: dict[uuid.UUID, list[Period]] = defaultdict(list)
         for batch in batches:
@@ -150,15 +139,6 @@ class ServiceLogRepository(sdk.TenantRepository[ServiceLog]):
             .where(ServiceLog.service == service, ServiceLog.cause == cause)
             .first()
         )
-
-    async def served_causes(self, service: str, causes: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(causes), 5000):
-            rows = await self.select(ServiceLog.cause).where(
-                ServiceLog.service == service, ServiceLog.cause.is_in(causes[start : start + 5000])
-            )
-            found.update(row["cause"] for row in rows)
-        return found
 
     async def greetings(self, first: datetime.date, last: datetime.date) -> list[dict[str, Any]]:
         return await self.select().where(

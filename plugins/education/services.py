@@ -76,6 +76,14 @@ async def service_task(
         return await sdk.create_task(ctx, plugin.EDUCATION, **fields)
 
 
+async def recurring_task(
+    ctx: sdk.TenantContext, service: Service, customer: dict[str, Any], after: datetime.datetime
+) -> sdk.Task:
+    """The task of a recurring service falling due a period `after`."""
+    title = f"{service.title}: {customer['name']}"
+    return await service_task(ctx, service, customer, title=title, due_at=next_due(after, service))
+
+
 async def customer_of(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> dict[str, Any] | None:
     found = await sdk.CoreFacts(ctx).customers([customer_id])
     return found[0] if found else None
@@ -108,13 +116,7 @@ async def sync_services(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None
         now = sdk.utcnow()
         for service in wanted.values():
             assert customer is not None
-            task = await service_task(
-                ctx,
-                service,
-                customer,
-                title=f"{service.title}: {customer['name']}",
-                due_at=next_due(now, service),
-            )
+            task = await recurring_task(ctx, service, customer, now)
             await plans.insert(
                 customer_id=customer_id,
                 service=service.name,
@@ -142,13 +144,7 @@ async def advance(ctx: sdk.TenantContext, task: dict[str, Any]) -> None:
             await plans.delete(row["id"])
             return
         done_at = datetime.datetime.fromisoformat(str(task.get("completed_at") or sdk.utcnow()))
-        following = await service_task(
-            ctx,
-            service,
-            customer,
-            title=f"{service.title}: {customer['name']}",
-            due_at=next_due(done_at, service),
-        )
+        following = await recurring_task(ctx, service, customer, done_at)
         await plans.update(row["id"], {"task_id": following.id, "due_at": following.due_at})
 
 
@@ -223,7 +219,8 @@ async def reward_referral(ctx: sdk.TenantContext, customer: dict[str, Any]) -> N
             return
         tier = await tier_of_customer(ctx, referrer_id)
         for service in config.services_on("referral", tier):
-            gift = money_text(service.referrer_gift or 0, config.currency_of(ctx.currency))
+            currency = config.currency_of(ctx.currency)
+            gift = f"{sdk.major_units(service.referrer_gift or 0, currency)} {currency}"
             await serve_once(
                 ctx,
                 service,
@@ -241,7 +238,3 @@ async def reward_referral(ctx: sdk.TenantContext, customer: dict[str, Any]) -> N
                     "discount_percent": service.discount_percent,
                 },
             )
-
-
-def money_text(minor: int, currency: str) -> str:
-    return f"{minor // 100}.{minor % 100:02d} {currency}"

@@ -135,10 +135,17 @@ async def update_profile(
 
 
 async def get_student(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Student:
-    """The student as stored; one not evaluated yet is shown as the rule would rank them."""
-    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+    """The student of a customer of the caller's tenant (404 for any other id)."""
     async with sdk.tenant_transaction(ctx.tenant_id):
         await require_customer(ctx, customer_id)
+        return await student_of(ctx, customer_id)
+
+
+async def student_of(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Student:
+    """The student as stored; one not evaluated yet is shown as the rule would rank them.
+    For a customer known to exist (e.g. the one whose section is asked for)."""
+    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+    async with sdk.tenant_transaction(ctx.tenant_id):
         row = await StudentRepository(ctx.tenant_id).of(customer_id)
         if row is not None and row["tier"] is not None:
             return student_view(row)

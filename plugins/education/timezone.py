@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,8 +27,4 @@ def birthday_on(birthday: datetime.date, day: datetime.date) -> bool:
     if (birthday.month, birthday.day) == (day.month, day.day):
         return True
     leap_day = (birthday.month, birthday.day) == (2, 29)
-    return leap_day and (day.month, day.day) == (2, 28) and not _is_leap(day.year)
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return leap_day and (day.month, day.day) == (2, 28) and not calendar.isleap(day.year)
