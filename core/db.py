@@ -100,6 +100,27 @@ async def tenant_transaction(tenant_id: uuid.UUID, *, write: bool = False) -> As
         yield
 
 
+def in_transaction() -> bool:
+    """Whether the caller runs inside a transaction (on this task's connection)."""
+    return engine().current_transaction.get() is not None
+
+
+class TransactionRequired(RuntimeError):
+    """A write that must commit with the caller's change was called outside a transaction."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} must be called inside the caller's write transaction "
+            "(`async with sdk.tenant_transaction(ctx.tenant_id, write=True):`), so that it "
+            "commits together with the change that caused it"
+        )
+
+
+def require_transaction(what: str) -> None:
+    if not in_transaction():
+        raise TransactionRequired(what)
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-constraint violation on either backend."""
     if isinstance(exc, sqlite3.IntegrityError):

@@ -117,7 +117,7 @@ class Scheduler:
         moment = datetime.datetime.fromisoformat(slot)
         repo = ScheduleRunRepository(ctx.tenant_id)
         try:
-            await job.job(ctx)
+            await job.job(self.host.bind(ctx, plugin))  # type: ignore[operator]
         except Exception as exc:
             async with db.tenant_transaction(ctx.tenant_id, write=True):
                 run = await repo.run_of(plugin, schedule, moment)

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from core import events
+from core.catalogue import PaymentPayload, PaymentRecorded
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.payments import schemas
@@ -104,12 +105,8 @@ class PaymentService:
                 },
             )
             payment = payment_view(row, {})
-            await events.emit(
-                self.ctx,
-                "payment.recorded",
-                {"payment": msgspec.to_builtins(payment)},
-                customer_id=data.customer_id,
-            )
+            recorded = msgspec.convert(msgspec.to_builtins(payment), PaymentPayload)
+            await events.emit(self.ctx, PaymentRecorded(payment=recorded))
         return payment
 
     # -- helpers -------------------------------------------------------------------------
