@@ -88,17 +88,18 @@ CORE_NAMESPACES = frozenset(event.type.split(".", 1)[0] for event in CORE_EVENTS
 
 
 def load_resource(plugin: str, what: str, value: Any) -> Any:
-    """`"package.module:attr"` imported (anything else returned as it is), as NetBox's
-    `_load_resource`: plugin.py names its parts without importing them, so nothing
-    imports plugin.py back. A bad path is a `PluginError` (the plugin is skipped)."""
+    """`"package.module:attr"` (or `"package.module"`, the module itself) imported; anything
+    else returned as it is. As NetBox's `_load_resource`: plugin.py names its parts without
+    importing them, so nothing imports plugin.py back. A bad path is a `PluginError` (the
+    plugin is skipped, loudly)."""
     if not isinstance(value, str):
         return value
     module_name, _, attr = value.partition(":")
-    if not module_name or not attr:
+    if not module_name or (":" in value and not attr):
         raise PluginError(f"{plugin}: {what} {value!r} is not a 'package.module:attr' path")
     try:
         found: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
+        for part in attr.split(".") if attr else ():
             found = getattr(found, part)
     except Exception as exc:  # noqa: BLE001 - any failure skips the plugin, loudly
         raise PluginError(

@@ -17,7 +17,6 @@ from typing import Any
 import holidays
 
 from core import sdk
-from plugins.education import plugin
 from plugins.education.config import Assignee, EducationConfig, Service, Tier
 from plugins.education.repository import ServiceLogRepository, StudentRepository
 from plugins.education.services import config_of, serve_once, service_task
@@ -177,7 +176,7 @@ async def holiday_greetings(ctx: sdk.TenantContext, today: datetime.date) -> Non
             for festival in festivals
             for start in range(0, len(ids), BATCH)
         ]
-        await sdk.enqueue_jobs(ctx, plugin.EDUCATION, GREET_JOB, jobs)
+        await sdk.enqueue_jobs(ctx, GREET_JOB, jobs)
 
 
 async def greet(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
@@ -247,7 +246,6 @@ async def start_request(
         ids = await StudentRepository(ctx.tenant_id).ids_in_tiers(str(t) for t in service.tiers)
         await sdk.enqueue_jobs(
             ctx,
-            plugin.EDUCATION,
             SERVE_JOB,
             [
                 (

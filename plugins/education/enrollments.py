@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 from core import sdk
-from plugins.education import plugin
 from plugins.education.config import EducationConfig
 from plugins.education.evaluation import reevaluate
 from plugins.education.repository import EnrollmentRepository, StudentRepository
@@ -43,13 +42,12 @@ def reminder_due(ctx: sdk.TenantContext, ends_on: datetime.date, days: int) -> d
 async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrollment:
     if data.ends_on < data.starts_on:
         raise sdk.InvalidInput([("ends_on", "must not be before starts_on")])
-    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+    config: EducationConfig = ctx.config
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         await require_customer(ctx, data.customer_id)
         customer = (await sdk.CoreFacts(ctx).customers([data.customer_id]))[0]
         task = await sdk.create_task(
             ctx,
-            plugin.EDUCATION,
             title=clip(f"Renewal due: {customer['name']}'s {data.course} ends on {data.ends_on}"),
             kind="renewal_reminder",
             customer_id=data.customer_id,
@@ -69,7 +67,7 @@ async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrol
         )
         await StudentRepository(ctx.tenant_id).add_missing([data.customer_id])
         await enrolled(ctx, data.customer_id)
-        await reevaluate(ctx, plugin.EDUCATION, [data.customer_id], "enrolment added")
+        await reevaluate(ctx, [data.customer_id], "enrolment added")
     return enrollment_view(row)
 
 
@@ -91,8 +89,8 @@ async def delete_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | N
             raise sdk.NotFound("No such enrolment.")
         await enrollments.delete(row["id"])
         if row["reminder_task_id"] is not None:
-            await sdk.cancel_task(ctx, plugin.EDUCATION, row["reminder_task_id"])
-        await reevaluate(ctx, plugin.EDUCATION, [row["customer_id"]], "enrolment removed")
+            await sdk.cancel_task(ctx, row["reminder_task_id"])
+        await reevaluate(ctx, [row["customer_id"]], "enrolment removed")
 
 
 async def list_enrollments(

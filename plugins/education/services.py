@@ -14,7 +14,6 @@ import uuid
 from typing import Any
 
 from core import sdk
-from plugins.education import plugin
 from plugins.education.config import Assignee, EducationConfig, Service, Tier
 from plugins.education.evaluation import reevaluate, tier_in_force
 from plugins.education.repository import (
@@ -29,7 +28,7 @@ TITLE = 200
 
 
 def config_of(ctx: sdk.TenantContext) -> EducationConfig:
-    return plugin.EDUCATION.config_of(ctx)
+    return ctx.config
 
 
 def next_due(after: datetime.datetime, service: Service) -> datetime.datetime:
@@ -68,12 +67,12 @@ async def service_task(
         "priority": priority,
     }
     try:
-        return await sdk.create_task(ctx, plugin.EDUCATION, assignee_id=assignee, **fields)
+        return await sdk.create_task(ctx, assignee_id=assignee, **fields)
     except sdk.InvalidInput:
         if assignee is None:
             raise
         # The assignee has left the tenant: the task is still to be done, by anyone.
-        return await sdk.create_task(ctx, plugin.EDUCATION, **fields)
+        return await sdk.create_task(ctx, **fields)
 
 
 async def recurring_task(
@@ -93,7 +92,7 @@ async def tier_of_customer(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Ti
     """The tier in force, evaluating a student seen for the first time."""
     tier = tier_in_force(await StudentRepository(ctx.tenant_id).of(customer_id))
     if tier is None:
-        await reevaluate(ctx, plugin.EDUCATION, [customer_id], "first evaluation")
+        await reevaluate(ctx, [customer_id], "first evaluation")
         tier = tier_in_force(await StudentRepository(ctx.tenant_id).of(customer_id))
     return tier or Tier.general
 
@@ -111,7 +110,7 @@ async def sync_services(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None
         wanted = {s.name: s for s in config.recurring_for(tier)} if customer and tier else {}
         for row in await plans.of_customer(customer_id):
             if wanted.pop(row["service"], None) is None:
-                await sdk.cancel_task(ctx, plugin.EDUCATION, row["task_id"])
+                await sdk.cancel_task(ctx, row["task_id"])
                 await plans.delete(row["id"])
         now = sdk.utcnow()
         for service in wanted.values():
@@ -128,7 +127,7 @@ async def sync_services(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None
 
 async def advance(ctx: sdk.TenantContext, task: dict[str, Any]) -> None:
     """A recurring service's task was done: the next one falls due a period later."""
-    if task.get("source") != plugin.EDUCATION.name:
+    if task.get("source") != ctx.plugin.name:
         return
     plans = ServiceTaskRepository(ctx.tenant_id)
     config = config_of(ctx)

@@ -6,9 +6,9 @@ import uuid
 from typing import Any
 
 from core import sdk
-from plugins.education import plugin
 from plugins.education.config import ENROLLED_STAGES, EducationConfig, LifecycleStage, Tier
 from plugins.education.evaluation import Change, load_facts, record_changes, reevaluate
+from plugins.education.events import OverrideRequested
 from plugins.education.repository import (
     OverrideRequestRepository,
     StageChangeRepository,
@@ -106,7 +106,7 @@ async def enrolled(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> None:
 async def update_profile(
     ctx: sdk.TenantContext, customer_id: uuid.UUID, data: StudentIn
 ) -> Student:
-    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+    config: EducationConfig = ctx.config
     changes = data.changes()
     errors = []
     if changes.get("position") is not None and config.position(changes["position"]) is None:
@@ -128,7 +128,7 @@ async def update_profile(
             row = await move_stage(ctx, row, LifecycleStage(changes.pop("lifecycle_stage")))
         if changes:
             await students.update(row["id"], {**changes, "updated_at": sdk.utcnow()})
-        await reevaluate(ctx, plugin.EDUCATION, [customer_id], "profile changed")
+        await reevaluate(ctx, [customer_id], "profile changed")
         row = await students.of(customer_id)
     assert row is not None
     return student_view(row)
@@ -144,7 +144,7 @@ async def get_student(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Student
 async def student_of(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Student:
     """The student as stored; one not evaluated yet is shown as the rule would rank them.
     For a customer known to exist (e.g. the one whose section is asked for)."""
-    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+    config: EducationConfig = ctx.config
     async with sdk.tenant_transaction(ctx.tenant_id):
         row = await StudentRepository(ctx.tenant_id).of(customer_id)
         if row is not None and row["tier"] is not None:
@@ -163,7 +163,7 @@ async def set_override(
     students = StudentRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         await require_customer(ctx, customer_id)
-        await reevaluate(ctx, plugin.EDUCATION, [customer_id], "before override")
+        await reevaluate(ctx, [customer_id], "before override")
         row = await students.of(customer_id)
         assert row is not None
         now = sdk.utcnow()
@@ -183,7 +183,6 @@ async def set_override(
             what = f"override to {tier}" if tier is not None else "override removed"
             await record_changes(
                 ctx,
-                plugin.EDUCATION,
                 [
                     Change(
                         customer_id=customer_id,
@@ -230,10 +229,7 @@ async def request_override(
         )
         await sdk.emit(
             ctx,
-            plugin.EDUCATION,
-            "override_requested",
-            {"request_id": str(row["id"]), "customer_id": str(customer_id), "tier": str(tier)},
-            customer_id=customer_id,
+            OverrideRequested(request_id=row["id"], customer_id=customer_id, tier=str(tier)),
         )
     return request_view(row)
 
