@@ -64,7 +64,7 @@ def test_list_shows_every_installed_plugin_without_a_database(patron, tmp_path: 
         "name": "stamps",
         "title": "Stamp card",
         "version": "0.1.0",
-        "core_api": ">=1.0,<2",
+        "core_api": ">=2.0,<3",
         "description": "Stamps per visit, rewards for full cards.",
     }
     assert "faulty" in listed
@@ -114,7 +114,7 @@ def test_enable_with_a_toml_config_then_list_the_tenant(patron, acme: str, tmp_p
     listed = _by_name(json.loads(patron("plugins", "list", acme, "--json").stdout))
     assert listed["stamps"]["enabled"] is True
     assert listed["stamps"]["config"]["per_visit"] == 2
-    assert listed["stamps"]["core_api"] == ">=1.0,<2"
+    assert listed["stamps"]["core_api"] == ">=2.0,<3"
     assert "properties" in json.dumps(listed["stamps"]["config_schema"])
     assert listed["faulty"]["enabled"] is False
     table = patron("plugins", "list", acme).stdout
