@@ -9,8 +9,7 @@ and nothing imports `plugin.py` back. It reads like a `TenantContext` (`tenant_i
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 from core.tenancy.context import Role, TenantContext, TenantStatus
 
@@ -20,15 +19,33 @@ if TYPE_CHECKING:
 ConfigT = TypeVar("ConfigT")
 
 
-@dataclass(frozen=True)
 class PluginContext(Generic[ConfigT]):
     """The caller's tenant (`tenant`), the plugin (`plugin`, its descriptor) and the
     tenant's validated config of it (`config`, typed by the annotation
-    `sdk.PluginContext[MyConfig]`)."""
+    `sdk.PluginContext[MyConfig]`). Immutable.
+
+    A plain class, not a dataclass or Struct: Litestar hands it to routes as a dependency,
+    and msgspec passes instances of such a class through instead of rebuilding them.
+    """
+
+    __slots__ = ("config", "plugin", "tenant")
 
     tenant: TenantContext
     plugin: PluginDescriptor[Any]
     config: ConfigT
+
+    def __init__(
+        self, tenant: TenantContext, plugin: PluginDescriptor[Any], config: ConfigT
+    ) -> None:
+        object.__setattr__(self, "tenant", tenant)
+        object.__setattr__(self, "plugin", plugin)
+        object.__setattr__(self, "config", config)
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError(f"PluginContext is immutable (cannot set {name!r})")
+
+    def __repr__(self) -> str:
+        return f"PluginContext(tenant={self.tenant.tenant_id}, plugin={self.plugin.name!r})"
 
     @classmethod
     def bind(cls, ctx: TenantContext | PluginContext[Any], plugin: PluginDescriptor[Any]) -> Any:

@@ -1,11 +1,10 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
-from piccolo.engine import engine_finder
 
 ID = "2026-12-03T14:36:00:136438"
 VERSION = "1.38.0"
-DESCRIPTION = "outbox: kind (event | job) instead of the job: name prefix"
+DESCRIPTION = "outbox: kind (event | job)"
 
 
 async def forwards():
@@ -35,13 +34,4 @@ async def forwards():
         schema=None,
     )
 
-    async def jobs_get_their_kind() -> None:
-        engine = engine_finder()
-        assert engine is not None
-        await engine.run_ddl(
-            "UPDATE outbox_events SET kind = 'job', type = substr(type, 5) "
-            "WHERE type LIKE 'job:%'"
-        )
-
-    manager.add_raw(jobs_get_their_kind)
     return manager

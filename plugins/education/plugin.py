@@ -18,7 +18,7 @@ REACTIONS = "plugins.education.reactions"
 EDUCATION = sdk.PluginDescriptor(
     name="education",
     title="Education",
-    version="2.0.0",
+    version="1.0.0",
     core_api=">=2.0,<3",
     description=(
         "Student tiering (key / attention / general), the service schedule each tier "

@@ -85,6 +85,7 @@ def test_the_package_has_every_part_a_plugin_needs(package: Path):
         "pyproject.toml",
         "README.md",
         "patron_shelf_life/__init__.py",
+        "patron_shelf_life/plugin.py",
         "patron_shelf_life/config.py",
         "patron_shelf_life/tables.py",
         "patron_shelf_life/repository.py",
@@ -97,7 +98,7 @@ def test_the_package_has_every_part_a_plugin_needs(package: Path):
     } | set(migrations) == files
     pyproject = (package / "pyproject.toml").read_text()
     assert '[project.entry-points."patron.plugins"]' in pyproject
-    assert 'shelf_life = "patron_shelf_life:SHELF_LIFE"' in pyproject
+    assert 'shelf_life = "patron_shelf_life.plugin:SHELF_LIFE"' in pyproject
     assert 'dependencies = ["patron"]' in pyproject
     assert "enable_tenant_rls" in (package / migrations[1]).read_text()
     for source in (package / "patron_shelf_life").glob("*.py"):

@@ -16,7 +16,7 @@ from patron_gym.tables import Membership, Welcome
 GYM = sdk.PluginDescriptor(
     name="gym",
     title="Gym memberships",
-    version="0.2.0",
+    version="0.1.0",
     core_api=">=2.0,<3",
     description="Memberships with plans, welcome tasks, renewal notices and expiry.",
     config=GymConfig,
