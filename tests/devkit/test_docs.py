@@ -1,6 +1,7 @@
-"""docs/plugins.md keeps up with the hook specifications: one `### <hook>` entry under
-"## Hook reference" per hook in core/plugins/hookspecs.py, none for a hook that does not
-exist, each with the hook's signature and whether it is `firstresult`."""
+"""docs/plugins.md keeps up with the hook specifications and the event catalogue: one
+`### <hook>` entry under "## Hook reference" per hook in core/plugins/hookspecs.py, none for
+a hook that does not exist, each with the hook's signature and whether it is `firstresult`;
+and the event table is the one generated from core/catalogue.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from core.catalogue import Catalogue
 from core.plugins import hookspecs
 from core.testing.server import REPO_ROOT
 
@@ -47,7 +49,23 @@ def _definitions(body: str, name: str) -> list[ast.FunctionDef | ast.AsyncFuncti
 
 
 def test_the_hooks_are_found():
-    assert {"patron_customer_created", "patron_veto"} <= set(_specs())
+    assert {"patron_customer_section", "patron_veto"} <= set(_specs())
+
+
+def test_events_are_subscriptions_not_hooks():
+    """One way to react to an event: a subscription on the descriptor."""
+    assert not {name for name in _specs() if name.endswith(("_created", "_recorded"))}
+
+
+def test_the_event_table_is_the_catalogue():
+    text = DOC.read_text()
+    _, start, rest = text.partition("<!-- event-table:start -->\n")
+    table, end, _ = rest.partition("\n<!-- event-table:end -->")
+    assert start and end, "docs/plugins.md has no event-table markers"
+    assert table.strip() == Catalogue().markdown_table(), (
+        "the event table of docs/plugins.md differs from the catalogue; paste "
+        "`python -c 'from core.catalogue import Catalogue; print(Catalogue().markdown_table())'`"
+    )
 
 
 def test_every_hook_has_a_reference_entry():
