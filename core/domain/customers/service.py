@@ -94,10 +94,11 @@ class CustomerService:
     # -- writes --------------------------------------------------------------------------
     async def create(self, data: schemas.CustomerCreate) -> schemas.Customer:
         values = self._storable(msgspec.structs.asdict(data))
-        await self._veto("customer.create", None, msgspec.to_builtins(data))
         provenance = data.provenance or schemas.ProvenanceIn()
         now = utcnow()
         async with tenant_transaction(self.ctx.tenant_id, write=True):
+            # Vetoes are asked at one point for every write: first thing in its transaction.
+            await self._veto("customer.create", None, msgspec.to_builtins(data))
             await self._check_references(values, provenance.collected_by)
             tags = values.pop("tags")
             row = await self.customers.insert(
