@@ -44,13 +44,13 @@ PLUGIN = sdk.PluginDescriptor(name="counter", title="Counter", version="1.0.0",
 async def run(plugin_dir: Path) -> tuple[float, int]:
     from core import db, events
     from core.catalogue import CustomerPayload, CustomerUpdated
-    from core.tenancy.repository import utcnow
     from core.events import OutboxEvent
     from core.jobs.redis import EmbeddedRedis
     from core.jobs.worker import JobRunner
     from core.plugins.host import PluginHost
     from core.plugins.loader import discover
     from core.plugins.service import PluginService
+    from core.tenancy.repository import utcnow
     from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
     from tenants.schemas import SignupIn
 
