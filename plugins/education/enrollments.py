@@ -9,6 +9,7 @@ from typing import Any
 
 from core import sdk
 from plugins.education.config import EducationConfig
+from plugins.education.context import Ctx
 from plugins.education.evaluation import reevaluate
 from plugins.education.repository import EnrollmentRepository, StudentRepository
 from plugins.education.schemas import Enrollment, EnrollmentIn
@@ -33,13 +34,13 @@ def enrollment_view(row: dict[str, Any]) -> Enrollment:
     )
 
 
-def reminder_due(ctx: sdk.TenantContext, ends_on: datetime.date, days: int) -> datetime.datetime:
+def reminder_due(ctx: Ctx, ends_on: datetime.date, days: int) -> datetime.datetime:
     """09:00 tenant time `days` before the end, or now when that has passed."""
     due = local_time(ends_on - datetime.timedelta(days=days), REMINDER_AT, ctx.timezone)
     return max(due, sdk.utcnow())
 
 
-async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrollment:
+async def create_enrollment(ctx: Ctx, data: EnrollmentIn) -> Enrollment:
     if data.ends_on < data.starts_on:
         raise sdk.InvalidInput([("ends_on", "must not be before starts_on")])
     config: EducationConfig = ctx.config
@@ -71,7 +72,7 @@ async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrol
     return enrollment_view(row)
 
 
-async def get_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | None) -> Enrollment:
+async def get_enrollment(ctx: Ctx, enrollment_id: uuid.UUID | None) -> Enrollment:
     async with sdk.tenant_transaction(ctx.tenant_id):
         row = await EnrollmentRepository(ctx.tenant_id).get(enrollment_id)
         if row is None or not await sdk.customer_exists(ctx, row["customer_id"]):
@@ -79,7 +80,7 @@ async def get_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | None
     return enrollment_view(row)
 
 
-async def delete_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | None) -> None:
+async def delete_enrollment(ctx: Ctx, enrollment_id: uuid.UUID | None) -> None:
     """Remove an enrolment entered by mistake: its reminder is canceled and the student
     re-evaluated."""
     enrollments = EnrollmentRepository(ctx.tenant_id)
@@ -94,7 +95,7 @@ async def delete_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | N
 
 
 async def list_enrollments(
-    ctx: sdk.TenantContext, customer_id: uuid.UUID | None, limit: int, cursor: str | None
+    ctx: Ctx, customer_id: uuid.UUID | None, limit: int, cursor: str | None
 ) -> sdk.Page[Enrollment]:
     repo = EnrollmentRepository(ctx.tenant_id)
     where = [] if customer_id is None else [repo.table.customer_id == customer_id]

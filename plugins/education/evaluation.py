@@ -17,6 +17,7 @@ import msgspec
 
 from core import sdk
 from plugins.education.config import EducationConfig, Tier
+from plugins.education.context import Ctx
 from plugins.education.events import TierChanged
 from plugins.education.repository import (
     EnrollmentRepository,
@@ -43,7 +44,7 @@ def describe(levels: Levels) -> str:
 
 
 async def load_facts(
-    ctx: sdk.TenantContext,
+    ctx: Ctx,
     config: EducationConfig,
     students: list[dict[str, Any]],
     everyone: bool,
@@ -64,7 +65,7 @@ async def load_facts(
 
 
 async def reevaluate(
-    ctx: sdk.PluginContext[EducationConfig],
+    ctx: Ctx,
     customer_ids: Collection[uuid.UUID] | None,
     reason: str,
 ) -> list[Change]:
@@ -125,7 +126,7 @@ async def reevaluate(
     return changes
 
 
-async def record_changes(ctx: sdk.PluginContext[EducationConfig], changes: list[Change]) -> None:
+async def record_changes(ctx: Ctx, changes: list[Change]) -> None:
     """Keep each change of tier (the timeline shows them) and queue the students'
     service-schedule updates, in the caller's transaction."""
     if not changes:

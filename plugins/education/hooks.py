@@ -11,7 +11,8 @@ from typing import Any
 import msgspec
 
 from core import sdk
-from plugins.education.config import EducationConfig, Intent, LifecycleStage, Tier
+from plugins.education.config import Intent, LifecycleStage, Tier
+from plugins.education.context import Ctx
 from plugins.education.evaluation import reevaluate
 from plugins.education.repository import (
     ServiceLogRepository,
@@ -26,9 +27,7 @@ EVERYONE = "everyone"
 
 # -- contributions -------------------------------------------------------------------------
 @sdk.hookimpl
-async def patron_customer_section(
-    ctx: sdk.PluginContext[EducationConfig], customer: dict[str, Any]
-) -> dict[str, Any] | None:
+async def patron_customer_section(ctx: Ctx, customer: dict[str, Any]) -> dict[str, Any] | None:
     """`{tier, computed_tier, override, levels}` (api.md §6), plus the profile and any
     referral discount the customer earned."""
     student = await student_of(ctx, uuid.UUID(str(customer["id"])))
@@ -38,9 +37,7 @@ async def patron_customer_section(
     return section
 
 
-async def referral_discount(
-    ctx: sdk.PluginContext[EducationConfig], customer_id: uuid.UUID
-) -> int | None:
+async def referral_discount(ctx: Ctx, customer_id: uuid.UUID) -> int | None:
     referral = [s.name for s in config_of(ctx).services if s.occasion == "referral"]
     async with sdk.tenant_transaction(ctx.tenant_id):
         row = await ServiceLogRepository(ctx.tenant_id).referral_of(customer_id, referral)
@@ -49,7 +46,7 @@ async def referral_discount(
 
 @sdk.hookimpl
 async def patron_timeline_entries(
-    ctx: sdk.PluginContext[EducationConfig],
+    ctx: Ctx,
     customer_id: str,
     newer_than: datetime.datetime | None,
     not_newer_than: datetime.datetime | None,
@@ -79,7 +76,7 @@ async def patron_timeline_entries(
 
 # -- policy --------------------------------------------------------------------------------
 @sdk.hookimpl
-def patron_customer_filter(ctx: sdk.PluginContext[EducationConfig], key: str, value: str) -> Any:
+def patron_customer_filter(ctx: Ctx, key: str, value: str) -> Any:
     """`?education.tier=key|attention|general`, `?education.lifecycle_stage=…`,
     `?education.intent=high|medium|low`."""
     students = StudentRepository(ctx.tenant_id)
@@ -94,7 +91,7 @@ def patron_customer_filter(ctx: sdk.PluginContext[EducationConfig], key: str, va
 
 
 # -- scheduled ---------------------------------------------------------------------------
-async def periodic_reevaluation(ctx: sdk.PluginContext[EducationConfig]) -> None:
+async def periodic_reevaluation(ctx: Ctx) -> None:
     """Monthly tick: every student is re-evaluated once per configured period (default
     every 6 months: January and July)."""
     every = config_of(ctx).reevaluate_every_months

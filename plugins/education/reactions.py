@@ -8,11 +8,9 @@ import msgspec
 
 from core import sdk
 from plugins.education import services
-from plugins.education.config import EducationConfig
+from plugins.education.context import Ctx
 from plugins.education.evaluation import SYNC_JOB, reevaluate
 from plugins.education.repository import StudentRepository
-
-Ctx = sdk.PluginContext[EducationConfig]
 
 
 async def on_enabled(ctx: Ctx, event: sdk.PluginEnabled) -> None:

@@ -13,7 +13,7 @@ from litestar.params import Parameter
 
 from core import sdk
 from plugins.education import care, enrollments, reports, students
-from plugins.education.config import EducationConfig
+from plugins.education.context import Ctx
 from plugins.education.repository import OverrideRequestRepository, TierChangeRepository
 from plugins.education.schemas import (
     DecisionIn,
@@ -32,8 +32,6 @@ from plugins.education.schemas import (
 )
 
 SUPERVISOR = {"min_role": sdk.Role.supervisor}
-# What every route asks for: the caller bound to this plugin (the host's `plugin_ctx`).
-Ctx = sdk.PluginContext[EducationConfig]
 
 
 def customer_id_of(raw: str) -> uuid.UUID:
