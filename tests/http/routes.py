@@ -61,12 +61,12 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "configureChannel": lambda ids: {
         "config": {"host": "smtp.example.com", "from_address": "crm@example.com"},
     },
-    # A public-looking URL: the shared server refuses private ones. It need not resolve
-    # (an unresolvable host is accepted at creation, refused at delivery), and no event
-    # of the test run is named `gym.sample_event`, so nothing is ever sent to it.
+    # A public-looking URL: the shared server refuses private ones. `.invalid` never
+    # resolves (accepted at creation, refused at delivery), so nothing is ever sent to it.
+    # The event must be in the catalogue: a plugin's declared event.
     "createWebhook": lambda ids: {
-        "url": "https://example.com/hook",
-        "events": ["gym.sample_event"],
+        "url": "https://hooks.invalid/hook",
+        "events": ["education.override_requested"],
     },
     "enableWebhook": lambda ids: {},
     "deleteWebhook": lambda ids: {},
