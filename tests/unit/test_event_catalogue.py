@@ -138,3 +138,35 @@ def test_a_handler_of_a_core_event_must_take_its_struct() -> None:
         subscription_of("p", "payment.recorded", wrong_core)
     with pytest.raises(PluginError, match="async"):
         subscription_of("p", "payment.recorded", lambda ctx, event: None)
+
+
+def test_emitting_or_enqueuing_outside_a_transaction_is_refused(tmp_path, monkeypatch) -> None:
+    """`emit`, `emit_many`, `enqueue_job(s)` would commit alone: they raise instead."""
+    monkeypatch.setenv("PICCOLO_CONF", "core.piccolo_conf")
+    monkeypatch.setenv("PATRON_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    from core import events
+    from core.plugins.context import PluginContext
+    from core.tenancy.context import Role, TenantContext, TenantStatus
+
+    tenant = TenantContext(
+        tenant_id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        role=Role.owner,
+        status=TenantStatus.active,
+        timezone="UTC",
+        currency="CNY",
+        country="CN",
+    )
+    stamps = descriptor(events=[Stamped], jobs={"count": "x:y"})
+    ctx = PluginContext(tenant, stamps, stamps.default_config())
+    stamped = Stamped(customer_id=uuid.uuid4(), count=1)
+    calls = [
+        events.emit(tenant, sdk.CustomerDeleted(customer_id=uuid.uuid4())),
+        sdk.emit(ctx, stamped),
+        sdk.emit_many(ctx, [stamped]),
+        sdk.enqueue_job(ctx, "count", {}),
+        sdk.enqueue_jobs(ctx, "count", [({}, None)]),
+    ]
+    for call in calls:
+        with pytest.raises(sdk.TransactionRequired, match="inside the caller's write transaction"):
+            asyncio.run(call)
