@@ -10,6 +10,7 @@ from litestar.di import Provide
 
 from core.domain.types import Input
 from core.plugins.host import PluginHost
+from core.plugins.schedule_routes import schedule_handlers
 from core.plugins.service import PluginConfigChangeOut, PluginService, PluginStateOut
 from core.tenancy.context import Role, TenantContext
 
@@ -58,7 +59,7 @@ def plugin_routers(host: PluginHost) -> list[Router]:
     return [
         Router(
             f"/api/v1/plugins/{d.name}",
-            route_handlers=[*d.routes, *_config_handlers(d.name)],
+            route_handlers=[*d.routes, *_config_handlers(d.name), *schedule_handlers(d.name)],
             opt={"plugin": d.name},
             dependencies={"service": Provide(plugin_service, sync_to_thread=False)},
             tags=[f"plugin: {d.name}"],

@@ -24,8 +24,8 @@ EDUCATION = sdk.PluginDescriptor(
     piccolo_app="plugins.education.piccolo_app",
     routes=routes.ROUTES,
     schedules=[
-        sdk.Schedule("birthdays and holidays", "daily 10:00", care.daily_care),
-        sdk.Schedule("periodic re-evaluation", "monthly 1 03:00", hooks.periodic_reevaluation),
+        sdk.Schedule("care", "daily 10:00", care.daily_care),
+        sdk.Schedule("reevaluation", "monthly 1 03:00", hooks.periodic_reevaluation),
     ],
     jobs={
         SYNC_JOB: services.sync_services,

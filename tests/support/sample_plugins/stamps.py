@@ -1,8 +1,11 @@
-"""A stamp card: a config with nested, constrained fields, and event hooks with effects."""
+"""A stamp card: a config with nested, constrained fields, event hooks with effects, and a
+schedule whose time of day is a config field."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from msgspec import Meta
@@ -18,6 +21,7 @@ class Reward(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class StampsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     per_visit: Annotated[int, Meta(ge=1, le=10)] = 1
     rewards: list[Reward] = msgspec.field(default_factory=list)
+    reminder_time: str = "09:00"
 
 
 class StampHooks:
@@ -40,6 +44,12 @@ class StampHooks:
         )
 
 
+async def remind(ctx: sdk.TenantContext, now: datetime.datetime) -> None:
+    """Daily at the configured time: a task naming the tenant's day of the slot."""
+    day = now.astimezone(ZoneInfo(ctx.timezone)).date()
+    await sdk.create_task(ctx, STAMPS, title=f"Stamp reminders for {day}", kind="reminder")
+
+
 STAMPS = sdk.PluginDescriptor(
     name="stamps",
     title="Stamp card",
@@ -47,4 +57,5 @@ STAMPS = sdk.PluginDescriptor(
     description="Stamps per visit, rewards for full cards.",
     config=StampsConfig,
     hooks=StampHooks(),
+    schedules=[sdk.Schedule("reminders", "daily {reminder_time}", remind)],
 )

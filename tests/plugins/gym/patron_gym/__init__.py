@@ -19,7 +19,7 @@ GYM = sdk.PluginDescriptor(
     tables=[Membership, Welcome],
     piccolo_app="patron_gym.piccolo_app",
     routes=routes.ROUTES,
-    schedules=[sdk.Schedule("expire memberships", "daily 02:00", schedule.expire_memberships)],
+    schedules=[sdk.Schedule("expire-memberships", "daily 02:00", schedule.expire_memberships)],
 )
 
 __all__ = ["GYM"]
