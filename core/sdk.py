@@ -24,7 +24,7 @@ from core.domain.tasks.schemas import Task, TaskCreate, TaskStatus, TaskUpdate
 from core.domain.tasks.service import TaskService
 from core.domain.timeline.service import Timeline
 from core.domain.types import Input, Output
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError, UniqueViolation
 from core.ids import parse_id, uuid7
 from core.messaging.service import queue_message
 from core.migration_steps import create_index, enable_tenant_rls
@@ -42,12 +42,19 @@ from core.plugins.descriptor import (
 from core.plugins.facts import CoreFacts, chunked
 from core.plugins.hookspecs import hookimpl
 from core.plugins.host import JOB_EVENT_PREFIX
+from core.tenancy.aggregates import Avg, Count, Max, Min, Sum
 from core.tenancy.context import Role, TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
 from core.tenancy.tables import TenantTable
 
 __all__ = [
     "CORE_API_VERSION",
+    "Avg",
+    "Count",
+    "Max",
+    "Min",
+    "Sum",
+    "UniqueViolation",
     "Excluding",
     "customer_exists",
     "enqueue_job",
