@@ -179,10 +179,12 @@ def test_every_change_is_recorded_with_who_when_old_and_new(patron, acme: str, t
     patron("plugins", "enable", acme, "stamps", "--config", "stamps.json")  # no change
     patron("plugins", "disable", acme, "stamps")
     changes = json.loads(patron("plugins", "changes", acme, "stamps", "--json").stdout)
+    one = {"per_visit": 1, "rewards": [], "reminder_time": "09:00"}
+    two = {**one, "per_visit": 2}
     assert [(c["action"], c["old_config"], c["new_config"]) for c in changes] == [
-        ("enabled", None, {"per_visit": 1, "rewards": [], "reminder_time": "09:00"}),
-        ("reconfigured", {"per_visit": 1, "rewards": [], "reminder_time": "09:00"}, {"per_visit": 2, "rewards": []}),
-        ("disabled", {"per_visit": 2, "rewards": []}, None),
+        ("enabled", None, one),
+        ("reconfigured", one, two),
+        ("disabled", two, None),
     ]
     assert len({c["changed_by"] for c in changes}) == 1 and changes[0]["changed_by"]
     assert all(c["changed_at"] for c in changes)

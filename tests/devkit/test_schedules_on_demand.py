@@ -103,9 +103,10 @@ def test_run_schedule_fixture_runs_at_the_instant_asked_for(
     patron_run_schedule(tenant, "stamps", "reminders", at="2026-03-05T09:00")
     assert _tasks(tenant) == ["Stamp reminders for 2026-03-02", "Stamp reminders for 2026-03-05"]
     # The CLI's run is recorded like an API one.
-    assert tenant.client.get(f"/plugins/stamps/schedules/reminders/runs/{run['id']}").json()[
-        "status"
-    ] == "done"
+    assert (
+        tenant.client.get(f"/plugins/stamps/schedules/reminders/runs/{run['id']}").json()["status"]
+        == "done"
+    )
 
 
 def test_run_schedule_fixture_fails_the_test_when_the_job_raised(
