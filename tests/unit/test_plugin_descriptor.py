@@ -107,3 +107,21 @@ def test_the_json_schema_shows_defaults_and_constraints() -> None:
     schema = descriptor().config_schema()
     properties = schema["$defs"]["Config"]["properties"]
     assert properties["fee"] == {"type": "integer", "minimum": 0, "default": 100}
+
+
+@pytest.mark.parametrize("path", ["/changes", "/schedules", "/schedules/{x:str}/runs", "/"])
+def test_a_route_on_a_path_the_host_serves_is_refused(path: str) -> None:
+    from litestar import get
+
+    from core.plugins.host import _routes_mount
+
+    @get(path, sync_to_thread=False)
+    def clash() -> None:
+        return None
+
+    @get("/schedule-notes", sync_to_thread=False)
+    def fine() -> None:
+        return None
+
+    assert _routes_mount(descriptor(routes=[clash])) is False
+    assert _routes_mount(descriptor(routes=[fine])) is True
