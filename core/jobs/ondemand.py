@@ -20,7 +20,7 @@ import msgspec
 from piccolo.columns import UUID, Text, Timestamptz, Varchar
 
 from core import db
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.jobs.context import job_context
 from core.jobs.scheduler import run_schedule_job, schedule_of
 from core.jobs.slots import next_slot
@@ -119,7 +119,12 @@ def schedules_of(host: Any, ctx: TenantContext, plugin: str) -> ScheduleList:
     now = utcnow()
     items = []
     for schedule in descriptor.schedules:
-        every = schedule.every_for(config)
+        try:
+            every = schedule.every_for(config)
+        except ValueError as exc:  # a config stored before the field was a time
+            raise Conflict(
+                f"config.{schedule.config_field} {exc}: save the plugin's config again"
+            ) from None
         items.append(
             ScheduleOut(
                 name=schedule.name, every=every, next_run_at=next_slot(every, now, ctx.timezone)

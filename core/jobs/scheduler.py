@@ -88,7 +88,18 @@ class Scheduler:
             configs = await self.host.enabled.configs(tenant["id"], tenant["plugins_revision"])
             for plugin in sorted(configs):
                 for schedule in self.host.descriptors[plugin].schedules:
-                    every = schedule.every_for(configs[plugin])
+                    try:
+                        every = schedule.every_for(configs[plugin])
+                    except ValueError as exc:  # a config stored before the field was a time
+                        log.error(
+                            "tenant %s: schedule %s/%s skipped: config.%s %s",
+                            tenant["id"],
+                            plugin,
+                            schedule.name,
+                            schedule.config_field,
+                            exc,
+                        )
+                        continue
                     slot = latest_slot(every, now, tenant["timezone"])
                     if await self._claim(tenant["id"], plugin, schedule.name, slot, now):
                         claimed += 1
