@@ -43,7 +43,7 @@ from core.domain.tasks.schemas import Task, TaskCreate, TaskStatus, TaskUpdate
 from core.domain.tasks.service import TaskService
 from core.domain.timeline.service import Timeline
 from core.domain.types import Input, Output
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError, UniqueViolation
 from core.ids import parse_id, uuid7
 from core.messaging.service import queue_message
 from core.migration_steps import create_index, enable_tenant_rls
@@ -61,6 +61,7 @@ from core.plugins.descriptor import (
 )
 from core.plugins.facts import CoreFacts, chunked
 from core.plugins.hookspecs import hookimpl
+from core.tenancy.aggregates import Avg, Count, Max, Min, Sum
 from core.tenancy.context import Role, TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
 from core.tenancy.tables import TenantTable
@@ -85,6 +86,12 @@ __all__ = [
     "TaskCreated",
     "TaskPayload",
     "TransactionRequired",
+    "Avg",
+    "Count",
+    "Max",
+    "Min",
+    "Sum",
+    "UniqueViolation",
     "Excluding",
     "customer_exists",
     "enqueue_job",

@@ -12,6 +12,7 @@ from core.domain.types import Input
 from core.plugins.context import PluginContext
 from core.plugins.descriptor import PluginDescriptor
 from core.plugins.host import PluginHost
+from core.plugins.schedule_routes import schedule_handlers
 from core.plugins.service import PluginConfigChangeOut, PluginService, PluginStateOut
 from core.tenancy.context import Role, TenantContext
 
@@ -69,7 +70,7 @@ def plugin_routers(host: PluginHost) -> list[Router]:
     return [
         Router(
             f"/api/v1/plugins/{d.name}",
-            route_handlers=[*d.routes, *_config_handlers(d.name)],
+            route_handlers=[*d.routes, *_config_handlers(d.name), *schedule_handlers(d.name)],
             opt={"plugin": d.name},
             dependencies={
                 "service": Provide(plugin_service, sync_to_thread=False),

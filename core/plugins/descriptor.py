@@ -23,10 +23,16 @@ from core.tenancy.tables import TenantTable
 CORE_API_VERSION = "2.0"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _TIME = r"([01]\d|2[0-3]):[0-5]\d"
+TIME_OF_DAY = re.compile(rf"^{_TIME}$")
+# A schedule's time of day is fixed ("10:00") or a field of the plugin's config
+# ("{reminder_time}", a string "HH:MM"), read per tenant.
+_WHEN = rf"({_TIME}|\{{[a-z_][a-z0-9_]*\}})"
 SCHEDULE = re.compile(
-    rf"^(daily {_TIME}|weekly (mon|tue|wed|thu|fri|sat|sun) {_TIME}"
-    rf"|monthly ([1-9]|[12]\d|3[01]) {_TIME}|every [1-9]\d* (hours|days|months))$"
+    rf"^(daily {_WHEN}|weekly (mon|tue|wed|thu|fri|sat|sun) {_WHEN}"
+    rf"|monthly ([1-9]|[12]\d|3[01]) {_WHEN}|every [1-9]\d* (hours|days|months))$"
 )
+SCHEDULE_NAME = re.compile(r"^[a-z0-9-]+$")
+CONFIG_TIME = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 ConfigT = TypeVar("ConfigT", bound=msgspec.Struct)
 
@@ -69,14 +75,39 @@ class Excluding:
 class Schedule:
     """A job a plugin runs on a schedule in each enabling tenant's local time.
 
-    `every` is e.g. "daily 10:00", "weekly mon 09:00", "monthly 1 08:00",
-    "every 6 months"; `job(ctx)` (a `PluginContext`; `"module:attr"` or the function) is
-    awaited once per tenant per slot.
+    `name` is a slug (`[a-z0-9-]+`, it appears in URLs); `every` is e.g. "daily 10:00",
+    "weekly mon 09:00", "monthly 1 08:00", "every 6 months", or with the time of day
+    taken from a config field: "daily {reminder_time}". `job` is `"module:attr"` (or the
+    function); `job(ctx)` with a `PluginContext` — or `job(ctx, now)` when it takes a `now`
+    parameter: the slot's moment — is awaited once per tenant per slot, and when run on
+    demand.
     """
 
     name: str
     every: str
-    job: Callable[[Any], Awaitable[None]] | str
+    job: Callable[..., Awaitable[None]] | str
+
+    @property
+    def config_field(self) -> str | None:
+        """The config field naming the time of day, if `every` takes it from the config."""
+        found = CONFIG_TIME.search(self.every)
+        return found.group(1) if found else None
+
+    def every_for(self, config: Any) -> str:
+        """`every` with the time of day read from the tenant's `config`."""
+        field_name = self.config_field
+        if field_name is None:
+            return self.every
+        return self.every.replace("{" + field_name + "}", time_of_day(getattr(config, field_name)))
+
+
+def time_of_day(value: Any) -> str:
+    """A config value as "HH:MM" (a string of that form, or a `datetime.time`)."""
+    if isinstance(value, datetime.time):
+        return f"{value.hour:02d}:{value.minute:02d}"
+    if isinstance(value, str) and TIME_OF_DAY.match(value):
+        return value
+    raise ValueError("must be a time of day HH:MM (00:00 to 23:59)")
 
 
 class PluginError(Exception):
@@ -184,11 +215,27 @@ class PluginDescriptor(Generic[ConfigT]):
     def parse_config(self, raw: Any) -> ConfigT:
         """Validate a config document: 422 naming the offending field path."""
         try:
-            return msgspec.convert(raw, self.config, strict=True)
+            config = msgspec.convert(raw, self.config, strict=True)
         except msgspec.ValidationError as exc:
             message, _, path = str(exc).partition(" - at `")
             where = "config" + path.rstrip("`").removeprefix("$") if path else "config"
             raise InvalidInput([(where, message)]) from None
+        self.check_schedule_times(config)
+        return config
+
+    def check_schedule_times(self, config: Any) -> None:
+        """422 naming the config field when a schedule's time of day read from it is not
+        "HH:MM"."""
+        for schedule in self.schedules:
+            field_name = schedule.config_field
+            if field_name is None:
+                continue
+            try:
+                time_of_day(getattr(config, field_name, None))
+            except ValueError as exc:
+                raise InvalidInput(
+                    [(f"config.{field_name}", f"{exc} (schedule {schedule.name!r})")]
+                ) from None
 
     def check(self) -> None:
         """Refuse a malformed or incompatible descriptor (the loader skips it, loudly)."""
@@ -217,12 +264,33 @@ class PluginDescriptor(Generic[ConfigT]):
                     f"{self.name}: table {table!r} is not tenant-scoped (subclass TenantTable)"
                 )
         self._check_events()
+        names = [schedule.name for schedule in self.schedules]
+        if len(set(names)) != len(names):
+            raise PluginError(f"{self.name}: two schedules share a name ({names})")
         for schedule in self.schedules:
+            if not SCHEDULE_NAME.match(schedule.name):
+                raise PluginError(
+                    f"{self.name}: schedule name {schedule.name!r} must match "
+                    f"{SCHEDULE_NAME.pattern} (e.g. 'daily-care')"
+                )
             if not SCHEDULE.match(schedule.every):
                 raise PluginError(
                     f"{self.name}: schedule {schedule.name!r} has an unknown form "
-                    f"{schedule.every!r} (e.g. 'daily 10:00', 'monthly 1 09:00', 'every 6 months')"
+                    f"{schedule.every!r} (e.g. 'daily 10:00', 'monthly 1 09:00', 'every 6 months',"
+                    " 'daily {reminder_time}')"
                 )
+            field_name = schedule.config_field
+            if field_name is None:
+                continue
+            if field_name not in self.config.__struct_fields__:
+                raise PluginError(
+                    f"{self.name}: schedule {schedule.name!r} takes its time from "
+                    f"config.{field_name}, which {self.config.__name__} does not have"
+                )
+            try:
+                self.check_schedule_times(self.default_config())
+            except InvalidInput as exc:
+                raise PluginError(f"{self.name}: the default config: {exc.detail}") from None
 
     def _check_events(self) -> None:
         for event in self.events:

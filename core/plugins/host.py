@@ -37,8 +37,10 @@ class _NoHooks:
     """Stands in for a plugin that implements no hook."""
 
 
-# Served by the host under /api/v1/plugins/<name>/ for every plugin (its config routes).
-RESERVED_PLUGIN_PATHS = frozenset({"", "/changes"})
+# Served by the host under /api/v1/plugins/<name>/ for every plugin (its config routes, its
+# schedules and their runs: everything under /schedules too).
+RESERVED_PLUGIN_PATHS = frozenset({"", "/changes", "/schedules"})
+RESERVED_PLUGIN_PREFIXES = ("/schedules/",)
 
 
 # What the app and the plugin routers provide by name: a plugin's parameter of one of these
@@ -64,7 +66,7 @@ def _routes_mount(descriptor: PluginDescriptor) -> bool:
         path
         for handler in descriptor.routes
         for path in getattr(handler, "paths", ())
-        if path.rstrip("/") in RESERVED_PLUGIN_PATHS
+        if path.rstrip("/") in RESERVED_PLUGIN_PATHS or path.startswith(RESERVED_PLUGIN_PREFIXES)
     )
     if reserved:
         log.error(

@@ -91,11 +91,11 @@ def patron_customer_filter(ctx: Ctx, key: str, value: str) -> Any:
 
 
 # -- scheduled ---------------------------------------------------------------------------
-async def periodic_reevaluation(ctx: Ctx) -> None:
+async def periodic_reevaluation(ctx: Ctx, now: datetime.datetime | None = None) -> None:
     """Monthly tick: every student is re-evaluated once per configured period (default
-    every 6 months: January and July)."""
+    every 6 months: January and July); `now` is the slot's moment."""
     every = config_of(ctx).reevaluate_every_months
-    today = sdk.utcnow().date()
+    today = (now or sdk.utcnow()).date()
     period = (today.year * 12 + today.month - 1) // every
     cause = f"every {every} months:{period}"
     log = ServiceLogRepository(ctx.tenant_id)

@@ -30,11 +30,9 @@ EDUCATION = sdk.PluginDescriptor(
     piccolo_app="plugins.education.piccolo_app",
     routes="plugins.education.routes:ROUTES",
     schedules=[
-        sdk.Schedule("birthdays and holidays", "daily 10:00", "plugins.education.care:daily_care"),
+        sdk.Schedule("care", "daily 10:00", "plugins.education.care:daily_care"),
         sdk.Schedule(
-            "periodic re-evaluation",
-            "monthly 1 03:00",
-            "plugins.education.hooks:periodic_reevaluation",
+            "reevaluation", "monthly 1 03:00", "plugins.education.hooks:periodic_reevaluation"
         ),
     ],
     jobs={

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,12 +58,24 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory / "patron-shelf-life"
 
 
+def documented_install(package: Path) -> list[str]:
+    """The arguments of the one `pip install …` command the package's README documents."""
+    readme = (package / "README.md").read_text()
+    [line] = [line for line in readme.splitlines() if line.startswith("pip install ")]
+    return shlex.split(line)[2:]
+
+
+def test_the_readme_installs_patron_from_its_checkout_with_the_package(package: Path):
+    assert documented_install(package) == ["-e", str(REPO_ROOT), "-e", ".[test]"]
+
+
 @pytest.fixture(scope="module")
 def venv(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with Patron and the package (editable) installed."""
+    """A fresh virtual environment where the README's one install command (run in the
+    package's folder) installed Patron and the package."""
     venv = tmp_path_factory.mktemp("venv") / "env"
     uv = os.environ.get("UV") or shutil.which("uv")
-    requirements = ["-e", str(REPO_ROOT), "-e", f"{package}[test]"]
+    requirements = documented_install(package)
     if uv:
         _run([uv, "venv", "-q", "--python", sys.executable, str(venv)], cwd=package)
         install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]

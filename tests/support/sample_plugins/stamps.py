@@ -1,8 +1,11 @@
-"""A stamp card: a config with nested, constrained fields, and subscriptions with effects."""
+"""A stamp card: a config with nested, constrained fields, subscriptions with effects, and a
+schedule whose time of day is a config field."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import msgspec
 from msgspec import Meta
@@ -18,6 +21,7 @@ class Reward(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class StampsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     per_visit: Annotated[int, Meta(ge=1, le=10)] = 1
     rewards: list[Reward] = msgspec.field(default_factory=list)
+    reminder_time: str = "09:00"
 
 
 async def print_cards(ctx: sdk.PluginContext[StampsConfig], event: sdk.PluginEnabled) -> None:
@@ -34,6 +38,12 @@ async def give_card(ctx: sdk.PluginContext[StampsConfig], event: sdk.CustomerCre
     )
 
 
+async def remind(ctx: sdk.PluginContext[StampsConfig], now: datetime.datetime) -> None:
+    """Daily at the configured time: a task naming the tenant's day of the slot."""
+    day = now.astimezone(ZoneInfo(ctx.timezone)).date()
+    await sdk.create_task(ctx, title=f"Stamp reminders for {day}", kind="reminder")
+
+
 STAMPS = sdk.PluginDescriptor(
     name="stamps",
     title="Stamp card",
@@ -42,4 +52,5 @@ STAMPS = sdk.PluginDescriptor(
     config=StampsConfig,
     core_api=">=2.0,<3",
     subscriptions={"plugin.enabled": print_cards, "customer.created": give_card},
+    schedules=[sdk.Schedule("reminders", "daily {reminder_time}", remind)],
 )

@@ -24,7 +24,7 @@ GYM = sdk.PluginDescriptor(
     tables=[Membership, Welcome],
     piccolo_app="patron_gym.piccolo_app",
     routes="patron_gym.routes:ROUTES",
-    schedules=[sdk.Schedule("expire memberships", "daily 02:00", "patron_gym.schedule:expire")],
+    schedules=[sdk.Schedule("expire-memberships", "daily 02:00", "patron_gym.schedule:expire")],
     events=[MembershipStarted],
     subscriptions={"customer.created": "patron_gym.reactions:welcome"},
 )
