@@ -23,6 +23,7 @@ from core.crypto import FieldCipher
 from core.errors import EXCEPTION_HANDLERS, problem
 from core.idempotency import IdempotencyMiddleware
 from core.jobs.service import JobService
+from core.limits import BodyLimitMiddleware, PatronRequest
 from core.plugins.controller import PluginController, plugin_routers
 from core.plugins.host import PluginHost
 from core.routes import CORE_ROUTES
@@ -66,13 +67,15 @@ def create_app(
         on_startup=[db.start, jobs.start],
         on_shutdown=[jobs.stop, db.stop],
         middleware=[
+            # First: nothing after it reads a body over the limit.
+            BodyLimitMiddleware(),
             DefineMiddleware(
                 CredentialMiddleware,
                 operator_token=settings.operator_token,
                 enabled=host.enabled,
                 exclude=PUBLIC_PATHS,
             ),
-            IdempotencyMiddleware(),
+            IdempotencyMiddleware(cipher, settings.secret_key),
         ],
         guards=[access_guard],
         dependencies={
@@ -82,6 +85,7 @@ def create_app(
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=PatronRequest,
         openapi_config=OpenAPIConfig(
             title="Patron",
             version="1.0.0",

@@ -123,6 +123,24 @@ class PostgresCluster:
         """DSN of role `patron` on `database` of this cluster."""
         return self._dsn(APP_ROLE, APP_PASSWORD, database)
 
+    def dump_data(self, database: str) -> str:
+        """Every row of every table of `database` as SQL text (`pg_dump --data-only`, as the
+        superuser, so row-level security hides nothing): for tests that scan for secrets."""
+        pg_dump = self.bin_dir / "pg_dump"
+        command = [str(pg_dump) if pg_dump.is_file() else "pg_dump", "--data-only"]
+        command += ["-d", self._dsn(SUPERUSER, self._superuser_password, database)]
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=_clean_env(),
+            timeout=_COMMAND_TIMEOUT,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise PostgresError(self._describe_failure("pg_dump", result))
+        return result.stdout
+
     def start(self) -> PostgresCluster:
         """Create the cluster, start it and create the `patron` role and database."""
         if self._started:

@@ -233,8 +233,12 @@ class CustomerService:
         self.host.veto(self.ctx, action, current, change)
 
     async def _emit(self, event: str, row: dict, tags: list[str], **extra: Any) -> None:
-        """An event carrying the whole customer, unmasked: plugins act on real values."""
+        """An event carrying the whole customer, unmasked so plugins act on real values,
+        except the ID number: events are stored (the outbox, webhook deliveries) and sent
+        out, and an ID number is never stored in plain text (api.md §4), so it is masked."""
         customer = msgspec.to_builtins(self.view(row, tags, unmasked=True))
+        if customer.get("id_number"):
+            customer["id_number"] = mask_id_number(customer["id_number"])
         await events.emit(self.ctx, event, {"customer": customer, **extra}, customer_id=row["id"])
 
     async def _require(self, customer_id: uuid.UUID | None) -> dict:
