@@ -20,6 +20,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from core import db
 from core.auth import CredentialMiddleware, access_guard, tenant_of
 from core.crypto import FieldCipher
+from core.domain.types import BoundedTimeSchema, decode_bounded, is_bounded_time
 from core.errors import EXCEPTION_HANDLERS, problem
 from core.idempotency import IdempotencyMiddleware
 from core.jobs.service import JobService
@@ -86,6 +87,9 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=MAX_BODY_BYTES,
         request_class=PatronRequest,
+        # Bounded times (`Instant`, `Day`) in bodies and query parameters, and in OpenAPI.
+        type_decoders=[(is_bounded_time, decode_bounded)],
+        plugins=[BoundedTimeSchema()],
         openapi_config=OpenAPIConfig(
             title="Patron",
             version="1.0.0",

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 from litestar.params import Parameter
 
+from core.domain.types import to_instant
 from core.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
@@ -26,6 +27,9 @@ class Cursor(msgspec.Struct, frozen=True, array_like=True):
     last_key: datetime.datetime | None = None
 
     def encode(self) -> str:
+        key = self.last_key
+        if key is not None and key.tzinfo is None:  # SQLite may hand back naive UTC
+            return Cursor(self.last_id, key.replace(tzinfo=datetime.UTC)).encode()
         return base64.urlsafe_b64encode(msgspec.json.encode(self)).decode().rstrip("=")
 
     @classmethod
@@ -34,8 +38,11 @@ class Cursor(msgspec.Struct, frozen=True, array_like=True):
             return None
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            return msgspec.json.decode(raw, type=cls)
-        except (ValueError, msgspec.DecodeError, msgspec.ValidationError):
+            cursor = msgspec.json.decode(raw, type=cls)
+            if cursor.last_key is not None:
+                to_instant(cursor.last_key)  # aware, years 2–9998: as this list writes them
+            return cursor
+        except (ValueError, TypeError, OverflowError, msgspec.DecodeError, msgspec.ValidationError):
             raise InvalidInput([("cursor", "not a cursor returned by this list")]) from None
 
 
