@@ -100,7 +100,7 @@ def create_app(
             ),
             security=[{"bearer": []}],
         ),
-        state={"settings": settings, "host": host},
+        state={"settings": settings, "host": host, "jobs": jobs},
         debug=False,
         **config,
     )
