@@ -373,3 +373,46 @@ def test_channel_config_is_validated_and_admin_only(mapi: Api) -> None:
     agent = tenant.as_role("agent")
     assert agent.put("/channels/email", json={"config": base}).status_code == 403
     assert agent.get("/channels").status_code == 200
+
+
+def test_agents_and_viewers_see_recipients_masked(mapi: Api, gateway: Gateway) -> None:
+    tenant = mapi.new_tenant()
+    configure_http(tenant, gateway.url + "/ok")
+    tenant.enable_plugin("welcomer")
+    customer = ok(
+        tenant.client.post(
+            "/customers",
+            json={"name": "Masked", "phone": "13800138123", "email": "wei@example.com"},
+        ),
+        201,
+    )
+    sent_messages(tenant, customer["id"], 2)
+    whole = {m["recipient"] for m in messages_of(tenant, customer_id=customer["id"])}
+    assert whole == {"+8613800138123", "wei@example.com"}
+    for role in ("viewer", "agent"):
+        client = tenant.as_role(role)
+        shown = {
+            m["recipient"]
+            for m in ok(client.get("/messages", params={"customer_id": customer["id"]}))["items"]
+        }
+        assert shown == {"+86 138****8123", "w*i@example.com"}, role
+    supervisor = tenant.as_role("supervisor")
+    items = ok(supervisor.get("/messages", params={"customer_id": customer["id"]}))["items"]
+    assert {m["recipient"] for m in items} == whole
+
+
+def test_a_refused_smtp_connection_is_recorded_without_details(mapi: Api) -> None:
+    """The error names no host, port or system message (no port scan through it)."""
+    tenant = mapi.new_tenant()
+    configure_email(tenant, free_port())  # nothing listens there
+    tenant.enable_plugin("welcomer")
+    customer = ok(
+        tenant.client.post("/customers", json={"name": "Closed", "email": "c@example.com"}), 201
+    )
+
+    def attempted() -> list[dict[str, Any]]:
+        items = messages_of(tenant, customer_id=customer["id"])
+        return items if items and items[0]["attempts"] >= 1 else []
+
+    [message] = eventually(attempted, what="a first attempt")
+    assert message["error"] == "SMTP: could not connect"
