@@ -178,12 +178,17 @@ class IdempotencyMiddleware(ASGIMiddleware):
         async def replay_receive() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
+        last: Message | None = None
+
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal status, last
             if message["type"] == "http.response.start":
                 status = message["status"]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    last = message  # sent once the response is stored (see below)
+                    return
             await send(message)
 
         handler = scope.get("route_handler")
@@ -192,6 +197,10 @@ class IdempotencyMiddleware(ASGIMiddleware):
             await next_app(scope, replay_receive, capture)
         finally:
             await _store(ctx, key, status, None if shows_secret else b"".join(chunks), self.cipher)
+        # Only now does the client have the whole answer: a retry it sends right away
+        # finds the stored response rather than a key still "in progress".
+        if last is not None:
+            await send(last)
 
 
 async def _replay(

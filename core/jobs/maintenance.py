@@ -24,9 +24,11 @@ JOB = "maintain"
 PERIOD = datetime.timedelta(hours=1)
 
 
-async def maintain(job: dict[str, Any] | None = None) -> dict[str, int]:
-    """One housekeeping pass; how many rows each step removed."""
-    now = utcnow()
+async def maintain(
+    job: dict[str, Any] | None = None, now: datetime.datetime | None = None
+) -> dict[str, int]:
+    """One housekeeping pass (as of `now`); how many rows each step removed."""
+    now = now or utcnow()
     done = {
         "outbox_events": await events.purge_delivered(now),
         "webhook_bodies": await purge_finished_bodies(now - events.DELIVERED_RETENTION),

@@ -49,6 +49,30 @@ def all_rows_text(server: RunningServer, request: pytest.FixtureRequest) -> str:
     return dump
 
 
+def count(
+    server: RunningServer, request: pytest.FixtureRequest, table: str, where: str = "TRUE"
+) -> int:
+    """Rows in `table` (of all tenants) meeting the SQL condition `where`."""
+    sql = f'SELECT count(*) FROM "{table}" WHERE {where}'  # noqa: S608 - our own text
+    if server.database_url.startswith("sqlite"):
+        connection = sqlite3.connect(_sqlite_path(server), timeout=30)
+        try:
+            return int(connection.execute(sql).fetchone()[0])
+        finally:
+            connection.close()
+    database = urlsplit(server.database_url).path.lstrip("/")
+    dsn = _cluster(request).superuser_dsn_for(database)
+
+    async def run() -> int:
+        connection = await asyncpg.connect(dsn)
+        try:
+            return int(await connection.fetchval(sql))
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
 def execute(server: RunningServer, request: pytest.FixtureRequest, sql: str, *args: Any) -> None:
     """Run one statement (`$1`-style parameters on PostgreSQL, `?` on SQLite)."""
     if server.database_url.startswith("sqlite"):
