@@ -235,6 +235,8 @@ def test_the_gateway_payload_template_is_capped_at_config(tenant: Tenant) -> Non
 EDGE_TIMES = [
     "0001-01-01T00:00:00+01:00",
     "9999-12-31T23:59:59-01:00",
+    "0001-06-01T00:00:00Z",  # the years 1 and 9999 are outside the range as a whole
+    "9999-06-01T00:00:00Z",
     253402300800,  # a Unix time in year 10000
     -62135596800,  # a Unix time in year 1
     "2025-01-01T09:00:00",  # naive: ambiguous
@@ -283,7 +285,12 @@ def test_a_forged_timeline_cursor_is_422(tenant: Tenant) -> None:
     import json
 
     customer = created(tenant.client.post("/customers", json={"name": "Cursor"}))
-    for key in ("0001-01-01T00:00:00", "0001-01-01T00:00:00+01:00", "2025-01-01T00:00:00"):
+    for key in (
+        "0001-01-01T00:00:00",
+        "0001-01-01T00:00:00+01:00",
+        "0001-06-01T00:00:00+00:00",
+        "2025-01-01T00:00:00",
+    ):
         raw = json.dumps([str(uuid.uuid4()), key]).encode()
         cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
         response = tenant.client.get(
