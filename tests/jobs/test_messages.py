@@ -386,7 +386,10 @@ def test_agents_and_viewers_see_recipients_masked(mapi: Api, gateway: Gateway) -
         ),
         201,
     )
-    sent_messages(tenant, customer["id"], 2)
+    eventually(
+        lambda: len(messages_of(tenant, customer_id=customer["id"])) == 2,
+        what="both messages queued",
+    )
     whole = {m["recipient"] for m in messages_of(tenant, customer_id=customer["id"])}
     assert whole == {"+8613800138123", "wei@example.com"}
     for role in ("viewer", "agent"):
