@@ -2,11 +2,11 @@
 
 Big tenants each get N customers with a contact, three payments, a task and a tag, and
 every installed built-in plugin enabled with the education plugin's rows (an evaluated
-student and an enrolment per customer); one more big tenant, `bench-bare`, has no plugin. Small tenants get a
-few customers each, with the same plugins enabled. Every tenant has one owner and one API
-key `pat_bench_<slug>`. The rows are made by `generate_series` on the server as the
-superuser (which bypasses row-level security, as a loader may); the API then reads them as
-the ordinary role.
+student and an enrolment per customer); one more big tenant, `bench-bare`, has no plugin.
+Small tenants get a few customers each, with the same plugins enabled. Every tenant has
+one owner and one API key `pat_bench_<slug>`. The rows are made by `generate_series` on
+the server as the superuser (which bypasses row-level security, as a loader may); the API
+then reads them as the ordinary role.
 """
 
 from __future__ import annotations

@@ -141,6 +141,9 @@ def rss_mb(root_pid: int) -> float:
     return best / 1024
 
 
+PROFILE: dict[str, Any] = {}
+
+
 def generate(port: int, requests: list[list[Any]], s: Settings, rate: float | None = None) -> dict:
     job = {
         "port": port,
@@ -150,6 +153,19 @@ def generate(port: int, requests: list[list[Any]], s: Settings, rate: float | No
         "requests": requests,
         "rate": rate,
     }
+    spy = None
+    if PROFILE.get("dir") and PROFILE.get("pid"):
+        PROFILE["n"] = PROFILE.get("n", 0) + 1
+        spy = subprocess.Popen(
+            [
+                "py-spy", "record", "--pid", str(PROFILE["pid"]), "--subprocesses",
+                "--duration", str(int(s.duration + s.warmup)), "--format", "raw",
+                "--rate", "200", "--nonblocking",
+                "-o", str(Path(PROFILE["dir"]) / f"profile-{PROFILE['n']}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.loadgen"],
         input=json.dumps(job),
@@ -159,6 +175,8 @@ def generate(port: int, requests: list[list[Any]], s: Settings, rate: float | No
         check=True,
         cwd=REPO_ROOT,
     )
+    if spy is not None:
+        spy.wait(30)
     return json.loads(out.stdout)
 
 
@@ -311,6 +329,7 @@ def scenarios_run(
             results.append(result(name, generate(port, requests, s)))
 
     with patron() as (port, child):
+        PROFILE["pid"] = child.pid
         if want(scenarios, "get-plugins"):
             results.append(
                 result(
@@ -349,6 +368,7 @@ def scenarios_run(
                     generate(port, posts(plugged, per_tenant), s),
                 )
             )
+    PROFILE["pid"] = None
     if want(scenarios, "workers"):
         with patron(workers=2) as (port, _):
             results.append(
@@ -396,6 +416,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="seconds measured per scenario")
     parser.add_argument("--connections", type=int, help="concurrent connections")
     parser.add_argument("--server", default=None, help="granian or uvicorn (default: serve's)")
+    parser.add_argument("--profile", help="directory for py-spy profiles of Patron's runs")
     parser.add_argument(
         "--only",
         help="comma list of: baselines, get-plugins, get-bare, get-10k, list, payments, workers",
@@ -409,6 +430,9 @@ def main() -> None:
     if args.connections:
         s.connections = args.connections
     only = set(args.only.split(",")) if args.only else None
+    if args.profile:
+        PROFILE["dir"] = args.profile
+        os.makedirs(args.profile, exist_ok=True)
     results = run(s, only, args.server or DEFAULT_SERVER)
     print()
     print(table(results))

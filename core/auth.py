@@ -12,6 +12,7 @@ app-level guard enforces it together with the read-only state of suspended tenan
 from __future__ import annotations
 
 import datetime
+import time
 import uuid
 from typing import Any
 
@@ -28,7 +29,6 @@ from core.plugins.state import EnabledPlugins
 from core.tenancy.context import Role, TenantContext
 from core.tenancy.repository import utcnow
 from core.tenancy.tables import ApiKey
-from core.tenancy.users import UserRepository
 
 PLATFORM_PREFIX = "/api/v1/platform/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -41,12 +41,77 @@ class Operator(msgspec.Struct, frozen=True):
 
 OPERATOR = Operator()
 
-_KEY_LOOKUP = """
+# One statement: the key, its tenant and its user. On PostgreSQL `patron_credential` (a
+# migration) sets the tenant for its own statement and reads the user under row-level
+# security; SQLite has no RLS and joins directly.
+_CREDENTIAL_PG = "SELECT * FROM patron_credential({})"
+_CREDENTIAL_SQLITE = """
 SELECT k.id AS key_id, k.tenant_id, k.user_id, k.last_used_at,
-       t.status, t.timezone, t.currency, t.country, t.plugins_revision
+       t.status, t.timezone, t.currency, t.country, t.plugins_revision,
+       (SELECT u.role FROM users u WHERE u.id = k.user_id AND u.tenant_id = k.tenant_id)
+         AS role
 FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
 WHERE k.key_hash = {} AND k.revoked_at IS NULL
 """
+CACHE_SECONDS = 1.0
+CACHE_SIZE = 50_000
+
+
+class CredentialCache:
+    """Resolved credentials for `CACHE_SECONDS`, by key hash, in this process.
+
+    A revocation, role change, suspension or plugin change made in this process forgets
+    the tenant's entries at once (`forget_tenant`), and for `CACHE_SECONDS` afterwards
+    caches nothing of that tenant (a request resolving while the change commits must not
+    keep the old state); other processes see the change when their entry expires, within
+    `CACHE_SECONDS`. Only successful resolutions are kept.
+    """
+
+    def __init__(self, seconds: float = CACHE_SECONDS, size: int = CACHE_SIZE) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._entries: dict[str, tuple[float, TenantContext]] = {}
+        self._changed: dict[uuid.UUID, float] = {}
+
+    def get(self, key_hash: str) -> TenantContext | None:
+        entry = self._entries.get(key_hash)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            self._entries.pop(key_hash, None)
+            return None
+        return entry[1]
+
+    def put(self, key_hash: str, context: TenantContext) -> None:
+        now = time.monotonic()
+        if self._changed and self._changed.get(context.tenant_id, 0.0) > now:
+            return
+        if len(self._entries) >= self.size:
+            self._entries = {k: v for k, v in self._entries.items() if v[0] >= now}
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+        self._entries[key_hash] = (now + self.seconds, context)
+
+    def forget_tenant(self, tenant_id: uuid.UUID) -> None:
+        now = time.monotonic()
+        self._changed = {t: until for t, until in self._changed.items() if until > now}
+        self._changed[tenant_id] = now + self.seconds
+        stale = [k for k, (_, ctx) in self._entries.items() if ctx.tenant_id == tenant_id]
+        for key in stale:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._changed.clear()
+
+
+CREDENTIALS = CredentialCache()
+
+
+def credentials_changed(tenant_id: Any) -> None:
+    """Call after changing a tenant's keys, staff roles, status or plugins: this process
+    stops using what it cached for the tenant at once (others within `CACHE_SECONDS`)."""
+    CREDENTIALS.forget_tenant(_as_uuid(tenant_id))
 
 
 def _bearer(connection: ASGIConnection) -> str:
@@ -62,23 +127,27 @@ def _as_uuid(value: Any) -> uuid.UUID:
 
 
 async def resolve_api_key(key: str, enabled: EnabledPlugins) -> TenantContext:
-    async with db.transaction():
-        rows = await ApiKey.raw(_KEY_LOOKUP, hash_api_key(key))
+    key_hash = hash_api_key(key)
+    cached = CREDENTIALS.get(key_hash)
+    if cached is not None:
+        return cached
+    query = _CREDENTIAL_PG if db.is_postgres() else _CREDENTIAL_SQLITE
+    rows = await ApiKey.raw(query, key_hash)
     if not rows:
         raise Unauthorized("The API key is unknown or revoked.")
     row = rows[0]
-    tenant_id = _as_uuid(row["tenant_id"])
-    async with db.tenant_transaction(tenant_id):
-        user = await UserRepository(tenant_id).get(_as_uuid(row["user_id"]))
-    if user is None:
+    if row["role"] is None:
         raise Unauthorized("The API key's user no longer exists.")
     await _touch(row)
-    return TenantContext.of(
+    tenant_id = _as_uuid(row["tenant_id"])
+    context = TenantContext.of(
         row,
         user_id=_as_uuid(row["user_id"]),
-        role=Role.parse(user["role"]),
+        role=Role.parse(row["role"]),
         plugins=await enabled.configs(tenant_id, row["plugins_revision"]),
     )
+    CREDENTIALS.put(key_hash, context)
+    return context
 
 
 async def _touch(row: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 from piccolo.engine import Engine, engine_finder
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from core.settings import DATA_DIR
@@ -51,10 +51,19 @@ def is_postgres() -> bool:
     return engine().engine_type == "postgres"
 
 
+async def _reset(connection: object) -> None:
+    """What the pool does with a connection handed back: roll back a transaction left open
+    (never expected), nothing else. asyncpg's default reset (`RESET ALL`, `UNLISTEN *`,
+    `CLOSE ALL`, advisory unlock) is a round trip per transaction for session state Patron
+    never sets: the tenant is transaction-local (`set_config(..., true)`)."""
+    if connection.is_in_transaction():  # type: ignore[attr-defined]
+        await connection.execute("ROLLBACK")  # type: ignore[attr-defined]
+
+
 async def start() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=2, max_size=20)
+        await db.start_connection_pool(min_size=2, max_size=20, reset=_reset)
     else:
         await _configure_sqlite(db)
 
@@ -83,21 +92,56 @@ async def transaction(*, write: bool = False) -> AsyncIterator[None]:
             yield
 
 
+class _TenantTransaction(PostgresTransaction):
+    """A PostgreSQL transaction that sets the tenant as it begins, in the same round trip
+    (`BEGIN; SELECT set_config('app.tenant_id', '<uuid>', true)`). The id is formatted
+    from a `uuid.UUID`, so it cannot carry SQL."""
+
+    __slots__ = ("tenant",)
+
+    def __init__(self, db: PostgresEngine, tenant_id: uuid.UUID) -> None:
+        super().__init__(engine=db)
+        self.tenant = str(tenant_id if isinstance(tenant_id, uuid.UUID) else uuid.UUID(tenant_id))
+
+    async def begin(self) -> None:
+        await self.connection.execute(
+            f"BEGIN; SELECT set_config('app.tenant_id', '{self.tenant}', true)"
+        )
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+
 @asynccontextmanager
 async def tenant_transaction(tenant_id: uuid.UUID, *, write: bool = False) -> AsyncIterator[None]:
     """A transaction in which the tenant's rows, and only those, are visible (PostgreSQL RLS).
 
     SQLite writes take the lock up front (`BEGIN IMMEDIATE`) so that two concurrent
-    requests queue instead of failing with "database is locked" on lock upgrade.
+    requests queue instead of failing with "database is locked" on lock upgrade. Inside an
+    open transaction (nested), PostgreSQL's setting is made for this tenant unless the
+    enclosing tenant transaction already made it.
     """
     db = engine()
-    async with transaction(write=write):
-        if isinstance(db, PostgresEngine):
-            current = db.current_transaction.get()
-            await current.connection.execute(
-                "SELECT set_config('app.tenant_id', $1, true)", str(tenant_id)
-            )
-        yield
+    if not isinstance(db, PostgresEngine):
+        async with transaction(write=write):
+            yield
+        return
+    current = db.current_transaction.get()
+    if current is None:
+        async with _TenantTransaction(db, tenant_id):
+            yield
+        return
+    tenant = str(tenant_id)
+    if not isinstance(current, _TenantTransaction) or current.tenant != tenant:
+        await current.connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant)
+        if isinstance(current, _TenantTransaction):
+            current.tenant = tenant
+    yield
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from core import db
+from core.auth import credentials_changed
 from core.contactinfo import ContactInfoError, normalize_email
 from core.crypto import hash_api_key, new_api_key
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -113,6 +114,7 @@ class StaffService:
             if user is not None:
                 self._may_manage_keys_of(user)
             await self.keys.update(key["id"], {"revoked_at": utcnow()})
+            credentials_changed(self.ctx.tenant_id)
 
     def _may_manage_keys_of(self, user: dict[str, Any]) -> None:
         """Admins manage keys of anyone not above them; everyone manages their own."""
