@@ -8,6 +8,7 @@ policies (see migrations) compare each row's `tenant_id` with that setting.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import uuid
@@ -142,6 +143,28 @@ async def tenant_transaction(tenant_id: uuid.UUID, *, write: bool = False) -> As
         if isinstance(current, _TenantTransaction):
             current.tenant = tenant
     yield
+
+
+@functools.lru_cache(maxsize=1024)
+def _numbered(sql: str) -> str:
+    """`{}` placeholders as PostgreSQL's `$1, $2, …` (once per distinct statement)."""
+    parts = sql.split("{}")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+async def fetch_postgres(sql: str, *args: object) -> list[dict]:
+    """Rows of a fixed statement (`{}` placeholders), on PostgreSQL only, in the current
+    transaction (or on a pooled connection): for hot paths, without Piccolo building the
+    query again on every call. asyncpg prepares it once per connection."""
+    db = engine()
+    assert isinstance(db, PostgresEngine)
+    current = db.current_transaction.get()
+    if current is not None:
+        records = await current.connection.fetch(_numbered(sql), *args)
+    else:
+        async with db.pool.acquire() as connection:
+            records = await connection.fetch(_numbered(sql), *args)
+    return [dict(record) for record in records]
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -18,7 +18,7 @@ from piccolo.columns import JSON, Column
 from piccolo.columns.combination import Where, WhereRaw
 from piccolo.query import Count, Delete, Select, Update
 
-from core.db import is_postgres
+from core.db import fetch_postgres, is_postgres
 from core.ids import uuid7
 from core.pagination import Cursor, Page
 from core.tenancy.tables import TenantTable
@@ -60,8 +60,34 @@ class TenantRepository(Generic[T]):
     async def get(self, row_id: uuid.UUID | None, *where: Where | WhereRaw) -> dict | None:
         if row_id is None:
             return None
+        if not where and is_postgres():
+            return await self.get_by_sql(row_id)
         rows = await self.select().where(self.table.id == row_id, *where).first()
         return rows
+
+    async def get_by_sql(self, row_id: uuid.UUID, condition: str = "") -> dict | None:
+        """`get` on PostgreSQL as a statement built once per table (`condition`: a constant
+        SQL fragment such as `AND "deleted_at" IS NULL`); the same row as `select()`."""
+        rows = await fetch_postgres(self._get_statement(condition), self.tenant_id, row_id)
+        return rows[0] if rows else None
+
+    @classmethod
+    def _get_statement(cls, condition: str) -> str:
+        cache = cls.__dict__.get("_statements")
+        if cache is None:
+            cache = {}
+            setattr(cls, "_statements", cache)  # noqa: B010 - per subclass, not inherited
+        sql = cache.get(condition)
+        if sql is None:
+            columns = ", ".join(
+                f'"{c._meta.db_column_name}" AS "{c._meta.name}"' for c in cls.table._meta.columns
+            )
+            sql = (
+                f'SELECT {columns} FROM "{cls.table._meta.tablename}" '
+                f'WHERE "tenant_id" = {{}} AND "id" = {{}} {condition} LIMIT 1'
+            )
+            cache[condition] = sql
+        return sql
 
     async def get_for_update(
         self, row_id: uuid.UUID | None, *where: Where | WhereRaw

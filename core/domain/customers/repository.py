@@ -9,16 +9,23 @@ from collections.abc import Iterable
 from piccolo.columns.combination import Where
 
 from core.contactinfo import phone_digits
+from core.db import fetch_postgres, is_postgres
 from core.domain.customers.tables import Consent, Customer, CustomerTag
 from core.tenancy.repository import TenantRepository
 
 MIN_PHONE_DIGITS = 3
+_TAGS_OF = (
+    'SELECT "customer_id", "tag" FROM "customer_tags" '
+    'WHERE "tenant_id" = {} AND "customer_id" = ANY({}::uuid[]) ORDER BY "tag"'
+)
 
 
 class CustomerRepository(TenantRepository[Customer]):
     table = Customer
 
     async def get_active(self, customer_id: uuid.UUID | None) -> dict | None:
+        if customer_id is not None and is_postgres():
+            return await self.get_by_sql(customer_id, 'AND "deleted_at" IS NULL')
         return await self.get(customer_id, Customer.deleted_at.is_null())
 
     async def get_deleted(self, customer_id: uuid.UUID | None) -> dict | None:
@@ -40,7 +47,10 @@ class CustomerTagRepository(TenantRepository[CustomerTag]):
     async def tags_of(self, customer_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         ids = list(customer_ids)
         found: dict[uuid.UUID, list[str]] = defaultdict(list)
-        if ids:
+        if ids and is_postgres():
+            for row in await fetch_postgres(_TAGS_OF, self.tenant_id, ids):
+                found[row["customer_id"]].append(row["tag"])
+        elif ids:
             rows = await (
                 self.select(CustomerTag.customer_id, CustomerTag.tag)
                 .where(CustomerTag.customer_id.is_in(ids))
