@@ -145,6 +145,26 @@ async def tenant_transaction(tenant_id: uuid.UUID, *, write: bool = False) -> As
     yield
 
 
+@asynccontextmanager
+async def savepoint() -> AsyncIterator[None]:
+    """Inside a PostgreSQL transaction: a failure in the block (a statement error aborts
+    the whole transaction there) is undone back to here, and the transaction goes on.
+    Elsewhere (no transaction, SQLite) it only runs the block."""
+    db = engine()
+    current = db.current_transaction.get() if isinstance(db, PostgresEngine) else None
+    if current is None:
+        yield
+        return
+    name = f"patron_sp_{id(current):x}_{current.get_savepoint_id()}"
+    await current.connection.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if not current.connection.is_closed():
+            await current.connection.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        raise
+
+
 @functools.lru_cache(maxsize=1024)
 def _numbered(sql: str) -> str:
     """`{}` placeholders as PostgreSQL's `$1, $2, …` (once per distinct statement)."""

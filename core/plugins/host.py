@@ -16,6 +16,7 @@ import pluggy
 from litestar import Litestar, Router
 from litestar.di import Provide
 
+from core.db import savepoint
 from core.errors import InvalidInput
 from core.plugins import hookspecs
 from core.plugins.descriptor import PluginDescriptor, PluginTimelineEntry, Veto
@@ -156,9 +157,14 @@ class PluginHost:
     # -- contributions ---------------------------------------------------------------------
     async def customer_sections(self, ctx: TenantContext, customer: dict[str, Any]) -> dict:
         sections: dict[str, Any] = {}
-        for impl in self._impls(ctx, "patron_customer_section"):
+        impls = self._impls(ctx, "patron_customer_section")
+        for n, impl in enumerate(impls, 1):
             try:
-                section = await self._await(impl.function(ctx=ctx, customer=customer))
+                if n == len(impls):  # nothing after it for a failure to spoil
+                    section = await self._await(impl.function(ctx=ctx, customer=customer))
+                else:  # inside the caller's transaction: one plugin's error stays its own
+                    async with savepoint():
+                        section = await self._await(impl.function(ctx=ctx, customer=customer))
             except Exception:  # noqa: BLE001 - the response goes on without this section
                 log.exception(
                     "tenant %s: plugin %s failed in patron_customer_section",

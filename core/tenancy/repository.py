@@ -65,28 +65,34 @@ class TenantRepository(Generic[T]):
         rows = await self.select().where(self.table.id == row_id, *where).first()
         return rows
 
-    async def get_by_sql(self, row_id: uuid.UUID, condition: str = "") -> dict | None:
+    async def get_by_sql(
+        self, row_id: uuid.UUID, condition: str = "", extra: str = ""
+    ) -> dict | None:
         """`get` on PostgreSQL as a statement built once per table (`condition`: a constant
-        SQL fragment such as `AND "deleted_at" IS NULL`); the same row as `select()`."""
-        rows = await fetch_postgres(self._get_statement(condition), self.tenant_id, row_id)
+        SQL fragment such as `AND "deleted_at" IS NULL`; `extra`: constant SQL for more
+        columns, e.g. a subquery); the same row as `select()`."""
+        statement = self._get_statement(condition, extra)
+        rows = await fetch_postgres(statement, self.tenant_id, row_id)
         return rows[0] if rows else None
 
     @classmethod
-    def _get_statement(cls, condition: str) -> str:
+    def _get_statement(cls, condition: str, extra: str = "") -> str:
         cache = cls.__dict__.get("_statements")
         if cache is None:
             cache = {}
             setattr(cls, "_statements", cache)  # noqa: B010 - per subclass, not inherited
-        sql = cache.get(condition)
+        sql = cache.get((condition, extra))
         if sql is None:
             columns = ", ".join(
                 f'"{c._meta.db_column_name}" AS "{c._meta.name}"' for c in cls.table._meta.columns
             )
+            if extra:
+                columns += ", " + extra
             sql = (
                 f'SELECT {columns} FROM "{cls.table._meta.tablename}" '
                 f'WHERE "tenant_id" = {{}} AND "id" = {{}} {condition} LIMIT 1'
             )
-            cache[condition] = sql
+            cache[(condition, extra)] = sql
         return sql
 
     async def get_for_update(
