@@ -64,6 +64,7 @@ class Result:
     errors: int
     requests: int
     statuses: dict[str, int]
+    cpu_ms: float = 0.0
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -152,6 +153,33 @@ def settle(dsn: str) -> float:
     return asyncio.run(wait())
 
 
+def _group_pids(root_pid: int) -> list[Path]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(stat[2]) == root_pid:
+                found.append(entry)
+    return found
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) used so far by the processes of the server's group."""
+    ticks = 0
+    for entry in _group_pids(root_pid):
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if "redis" in (entry / "comm").read_text():
+                continue
+            ticks += int(stat[11]) + int(stat[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(root_pid: int) -> float:
     """Largest resident set among the Python processes of the server's process group."""
     best = 0
@@ -173,6 +201,7 @@ def rss_mb(root_pid: int) -> float:
 
 
 PROFILE: dict[str, Any] = {}
+SERVER: dict[str, Any] = {}  # the server under test, for its CPU time
 
 
 def generate(port: int, requests: list[list[Any]], s: Settings, rate: float | None = None) -> dict:
@@ -184,6 +213,7 @@ def generate(port: int, requests: list[list[Any]], s: Settings, rate: float | No
         "requests": requests,
         "rate": rate,
     }
+    cpu_before = cpu_seconds(SERVER["pid"]) if SERVER.get("pid") else None
     spy = None
     if PROFILE.get("dir") and PROFILE.get("pid"):
         PROFILE["n"] = PROFILE.get("n", 0) + 1
@@ -208,7 +238,12 @@ def generate(port: int, requests: list[list[Any]], s: Settings, rate: float | No
     )
     if spy is not None:
         spy.wait(30)
-    return json.loads(out.stdout)
+    raw = json.loads(out.stdout)
+    if cpu_before is not None:
+        spent = cpu_seconds(SERVER["pid"]) - cpu_before
+        total = raw["requests"] * (s.duration + s.warmup) / s.duration if raw["requests"] else 0
+        raw["cpu_ms"] = 1000 * spent / total if total else 0.0
+    return raw
 
 
 def result(name: str, raw: dict, note: str = "") -> Result:
@@ -220,11 +255,12 @@ def result(name: str, raw: dict, note: str = "") -> Result:
         raw["errors"],
         raw["requests"],
         raw["statuses"],
+        raw.get("cpu_ms", 0.0),
         note,
     )
     print(
         f"  {name}: {r.rps:,.0f} req/s p50 {r.p50:.1f} ms p99 {r.p99:.1f} ms "
-        f"errors {r.errors} {r.statuses}",
+        f"errors {r.errors} {r.statuses} server CPU {r.cpu_ms:.2f} ms/request",
         flush=True,
     )
     return r
@@ -332,7 +368,11 @@ def scenarios_run(
             wait_ready(port, "/health", child, workdir / f"patron-{port}.log")
             waited = settle(pg.superuser_dsn)
             print(f"  (server on :{port}, {workers} worker(s), settled in {waited:.0f} s)")
-            yield port, child
+            SERVER["pid"] = child.pid
+            try:
+                yield port, child
+            finally:
+                SERVER["pid"] = None
 
     # The JSON the baselines answer: Patron's own answer for a customer.
     with patron() as (port, _):
@@ -356,6 +396,7 @@ def scenarios_run(
         with process(command, base_env, workdir, name) as child:
             cid = plugged[0].customer_ids[0]
             wait_ready(port, f"/customers/{cid}", child, workdir / f"{name}.log")
+            SERVER["pid"] = child.pid
             requests = [
                 r[:1] + [r[1].removeprefix("/api/v1")] + r[2:] for r in gets(plugged, per_tenant)
             ]
@@ -422,8 +463,9 @@ def table(results: list[Result]) -> str:
     pg_base = by.get("baseline-asyncpg")
     one = by.get("GET /customers/{id}, plugins, 10 tenants")
     lines = [
-        "| scenario | req/s | p50 ms | p99 ms | errors | × json | × asyncpg | note |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| scenario | req/s | p50 ms | p99 ms | errors | × json | × asyncpg "
+        "| server CPU ms/req | CPU × asyncpg | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         jx = f"{r.rps / json_base.rps:.2f}" if json_base and json_base.rps else "–"
@@ -436,9 +478,10 @@ def table(results: list[Result]) -> str:
             and r is not one
         ):
             note = (note + "; " if note else "") + f"{r.rps / one.rps:.2f} × 10-tenant run"
+        cx = f"{pg_base.cpu_ms / r.cpu_ms:.2f}" if pg_base and pg_base.cpu_ms and r.cpu_ms else "–"
         lines.append(
             f"| {r.scenario} | {r.rps:,.0f} | {r.p50:.1f} | {r.p99:.1f} | {r.errors} | "
-            f"{jx} | {px} | {note} |"
+            f"{jx} | {px} | {r.cpu_ms:.2f} | {cx} | {note} |"
         )
     return "\n".join(lines)
 

@@ -75,6 +75,48 @@ class TenantRepository(Generic[T]):
         rows = await fetch_postgres(statement, self.tenant_id, row_id)
         return rows[0] if rows else None
 
+    async def first_by(self, **equal: Any) -> dict | None:
+        """The first row whose columns equal the given values (a list or tuple: any of its
+        values). On PostgreSQL a statement built once per table and set of columns, instead
+        of a Piccolo query built on every call; elsewhere a Piccolo query."""
+        if not is_postgres():
+            conditions = [
+                self.table._meta.get_column_by_name(k).is_in(list(v))
+                if isinstance(v, list | tuple)
+                else self.table._meta.get_column_by_name(k) == v
+                for k, v in equal.items()
+            ]
+            return await self.select().where(*conditions).first()
+        shape = tuple((k, isinstance(v, list | tuple)) for k, v in equal.items())
+        statement = self._first_by_statement(shape)
+        pairs = zip(shape, equal.values(), strict=True)
+        values = [list(v) if many else v for (_, many), v in pairs]
+        rows = await fetch_postgres(statement, self.tenant_id, *values)
+        return rows[0] if rows else None
+
+    @classmethod
+    def _first_by_statement(cls, shape: tuple[tuple[str, bool], ...]) -> str:
+        cache = cls.__dict__.get("_first_statements")
+        if cache is None:
+            cache = {}
+            setattr(cls, "_first_statements", cache)  # noqa: B010 - per subclass
+        sql = cache.get(shape)
+        if sql is None:
+            meta = cls.table._meta
+            columns = ", ".join(
+                f'"{c._meta.db_column_name}" AS "{c._meta.name}"' for c in meta.columns
+            )
+            where = "".join(
+                f' AND "{meta.get_column_by_name(name)._meta.db_column_name}" = '
+                + ("ANY({})" if many else "{}")
+                for name, many in shape
+            )
+            sql = (
+                f'SELECT {columns} FROM "{meta.tablename}" WHERE "tenant_id" = {{}}{where} LIMIT 1'
+            )
+            cache[shape] = sql
+        return sql
+
     @classmethod
     def _get_statement(cls, condition: str, extra: str = "") -> str:
         cache = cls.__dict__.get("_statements")
