@@ -361,13 +361,16 @@ def scenarios_run(
     per_tenant = 100
 
     @contextlib.contextmanager
-    def patron(workers: int = 1) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    def patron(
+        workers: int = 1, quiet: bool = True
+    ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
         port = free_port()
         command = [*serving, "--port", str(port), "--workers", str(workers), "cli.asgi:create_app"]
         with process(command, env, workdir, f"patron-{port}") as child:
             wait_ready(port, "/health", child, workdir / f"patron-{port}.log")
-            waited = settle(pg.superuser_dsn)
-            print(f"  (server on :{port}, {workers} worker(s), settled in {waited:.0f} s)")
+            if quiet:
+                waited = settle(pg.superuser_dsn)
+                print(f"  (server on :{port}, {workers} worker(s), settled in {waited:.0f} s)")
             SERVER["pid"] = child.pid
             try:
                 yield port, child
@@ -375,7 +378,7 @@ def scenarios_run(
                 SERVER["pid"] = None
 
     # The JSON the baselines answer: Patron's own answer for a customer.
-    with patron() as (port, _):
+    with patron(quiet=False) as (port, _):
         t = plugged[0]
         body = httpx.get(
             f"http://{HOST}:{port}/api/v1/customers/{t.customer_ids[0]}", headers=auth(t)
