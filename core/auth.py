@@ -11,7 +11,9 @@ app-level guard enforces it together with the read-only state of suspended tenan
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import logging
 import time
 import uuid
 from typing import Any
@@ -33,6 +35,8 @@ from core.tenancy.tables import ApiKey
 PLATFORM_PREFIX = "/api/v1/platform/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+TOUCH_DELAY_SECONDS = 0.5
+log = logging.getLogger("patron.auth")
 
 
 class Operator(msgspec.Struct, frozen=True):
@@ -150,8 +154,16 @@ async def resolve_api_key(key: str, enabled: EnabledPlugins) -> TenantContext:
     return context
 
 
+_TOUCH_SQL = "UPDATE api_keys SET last_used_at = {} WHERE id = ANY({}) AND revoked_at IS NULL"
+_TOUCH_SQLITE = "UPDATE api_keys SET last_used_at = {} WHERE id = {}"
+_touches: dict[uuid.UUID, None] = {}
+_flushing: set[asyncio.Task[None]] = set()
+
+
 async def _touch(row: dict[str, Any]) -> None:
-    """Keep `last_used_at` to the minute without a write on every request."""
+    """Keep `last_used_at` to the minute, off the request's path: keys are collected and
+    written by one statement shortly after (`api_keys` is the platform's credential index,
+    not a tenant table, so one statement may name keys of many tenants)."""
     now = utcnow()
     last = row["last_used_at"]
     if isinstance(last, str):
@@ -159,10 +171,28 @@ async def _touch(row: dict[str, Any]) -> None:
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=datetime.UTC)
     if last is None or now - last > LAST_USED_RESOLUTION:
+        _touches[_as_uuid(row["key_id"])] = None
+        if not _flushing:
+            task = asyncio.create_task(_flush_touches())
+            _flushing.add(task)
+            task.add_done_callback(_flushing.discard)
+
+
+async def _flush_touches() -> None:
+    await asyncio.sleep(TOUCH_DELAY_SECONDS)
+    keys = list(_touches)
+    _touches.clear()
+    if not keys:
+        return
+    try:
         async with db.transaction(write=True):
-            await ApiKey.update({ApiKey.last_used_at: now}).where(
-                ApiKey.id == _as_uuid(row["key_id"])
-            )
+            if db.is_postgres():
+                await ApiKey.raw(_TOUCH_SQL, utcnow(), keys)
+            else:
+                for key in keys:
+                    await ApiKey.raw(_TOUCH_SQLITE, utcnow(), key)
+    except Exception:  # noqa: BLE001 - a lost `last_used_at` never fails a request
+        log.warning("could not record the use of %d API keys", len(keys), exc_info=True)
 
 
 class CredentialMiddleware(AbstractAuthenticationMiddleware):
