@@ -123,7 +123,7 @@ def wait_ready(port: int, path: str, child: subprocess.Popen[bytes], log: Path) 
 
 
 SETTLE_COMMITS_PER_SECOND = 150
-SETTLE_TIMEOUT = 180.0
+SETTLE_TIMEOUT = 300.0
 
 
 def settle(dsn: str) -> float:
