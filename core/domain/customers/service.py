@@ -52,15 +52,17 @@ class CustomerService:
 
     # -- reads ---------------------------------------------------------------------------
     async def get(self, customer_id: uuid.UUID | None) -> schemas.Customer:
+        # One transaction for the customer, its tags and every plugin's section.
         async with tenant_transaction(self.ctx.tenant_id):
-            row = await self._require(customer_id)
-            tags = await self.tags.tags_of([row["id"]])
-        customer = self.view(row, tags.get(row["id"], []))
-        customer.plugins = (
-            await self.host.customer_sections(self.ctx, msgspec.to_builtins(customer))
-            if self.host is not None
-            else {}
-        )
+            row, tags = await self.customers.get_active_with_tags(customer_id)
+            if row is None:
+                raise NotFound("No such customer.")
+            customer = self.view(row, tags)
+            customer.plugins = {}
+            if self.host is not None and self.ctx.plugins:
+                customer.plugins = await self.host.customer_sections(
+                    self.ctx, msgspec.to_builtins(customer)
+                )
         return customer
 
     async def list(
