@@ -7,6 +7,7 @@ import zoneinfo
 from typing import Any
 
 from msgspec import UNSET
+from piccolo.columns import Column
 
 from core import db
 from core.auth import credentials_changed
@@ -23,6 +24,7 @@ from core.tenancy.tables import Tenant, User
 from core.tenancy.users import UserRepository
 from tenants.schemas import (
     ApiKeyCreated,
+    RoleName,
     SignupIn,
     SignupOut,
     TenantOut,
@@ -96,9 +98,11 @@ async def create_tenant(data: SignupIn, host: PluginHost | None = None) -> Signu
             raise Conflict(f"The slug {data.slug!r} is taken.") from None
         raise
     row = await Tenant.select().where(Tenant.id == tenant_id).first()
+    assert row is not None  # inserted above
     if data.preset is not None and host is not None:
         await _apply_preset(row, PRESETS[data.preset], host)
         row = await Tenant.select().where(Tenant.id == tenant_id).first()
+        assert row is not None
     return SignupOut(tenant=tenant_view(row), api_key=created.key)
 
 
@@ -141,7 +145,9 @@ async def update_tenant(tenant_id: uuid.UUID, data: TenantPatch) -> TenantOut:
     check_timezone(changes.get("timezone"))
     check_currency(changes.get("currency"))
     if changes:
-        columns = {Tenant._meta.get_column_by_name(k): v for k, v in changes.items()}
+        columns: dict[Column | str, Any] = {
+            Tenant._meta.get_column_by_name(k): v for k, v in changes.items()
+        }
         async with db.transaction(write=True):
             await Tenant.update({**columns, Tenant.updated_at: utcnow()}).where(
                 Tenant.id == tenant_id
@@ -194,5 +200,5 @@ async def create_user_by_slug(
     if role not in Role.__members__:
         raise InvalidInput([("role", f"one of {', '.join(Role.__members__)}")])
     staff = StaffService(await owner_context(await _by_slug(slug)))
-    user = await staff.create_user(UserCreate(name=name, email=email, role=role))
+    user = await staff.create_user(UserCreate(name=name, email=email, role=RoleName(role)))
     return user, await staff.create_key(user.id, "cli")

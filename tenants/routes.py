@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from litestar import Controller, Router, delete, get, patch, post
@@ -114,7 +115,7 @@ class UserController(Controller):
         return await staff.create_key(parse_id(user_id), data.label)
 
     @get("/{user_id:str}/api-keys", operation_id="listApiKeys")
-    async def list_keys(self, staff: StaffService, user_id: str) -> list[ApiKeyOut]:
+    async def list_keys(self, staff: StaffService, user_id: str) -> builtins.list[ApiKeyOut]:
         return await staff.list_keys(parse_id(user_id))
 
 

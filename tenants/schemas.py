@@ -68,7 +68,7 @@ class TenantPatch(Input, kw_only=True):
 class UserCreate(Input, kw_only=True):
     name: Name
     email: Email
-    role: RoleName  # type: ignore[valid-type]
+    role: RoleName
 
 
 class UserOut(Output, kw_only=True):
