@@ -147,4 +147,8 @@ async def funnel(ctx: Ctx, start: datetime.date, end: datetime.date) -> Funnel:
 
 def _by(tally: _Tally, key: dict[uuid.UUID, Any]) -> dict[str, FunnelFigures]:
     groups = sorted({key[c] for c in tally.leads | tally.due if c in key})
-    return {group: tally.figures(lambda c, g=group: key.get(c) == g) for group in groups}
+    return {group: tally.figures(_in_group(key, group)) for group in groups}
+
+
+def _in_group(key: dict[uuid.UUID, Any], group: Any) -> Callable[[uuid.UUID], bool]:
+    return lambda c: key.get(c) == group

@@ -140,7 +140,7 @@ async def advance(ctx: Ctx, task: dict[str, Any]) -> None:
         customer = await customer_of(ctx, row["customer_id"])
         tier = tier_in_force(await StudentRepository(ctx.tenant_id).of(row["customer_id"]))
         earned = service is not None and tier is not None and tier in service.tiers
-        if not earned or service.every is None or customer is None:
+        if not earned or service is None or service.every is None or customer is None:
             await plans.delete(row["id"])
             return
         done_at = datetime.datetime.fromisoformat(str(task.get("completed_at") or sdk.utcnow()))
