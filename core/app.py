@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from litestar import Litestar, get
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -102,7 +103,7 @@ def create_app(
             ),
             security=[{"bearer": []}],
         ),
-        state={"settings": settings, "host": host, "jobs": jobs},
+        state=State({"settings": settings, "host": host, "jobs": jobs}, deep_copy=False),
         debug=False,
         **config,
     )

@@ -267,7 +267,7 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
 
 def _lookup(table: type[TenantTable], tenant_id: uuid.UUID) -> TenantRepository[Any]:
     repository = type(f"{table.__name__}Lookup", (TenantRepository,), {"table": table})
-    return repository(tenant_id)  # type: ignore[no-any-return]
+    return repository(tenant_id)
 
 
 async def _ids_are_the_tenants(

@@ -67,6 +67,7 @@ async def start() -> None:
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=2, max_size=20, reset=_reset)
     else:
+        assert isinstance(db, SQLiteEngine)
         await _configure_sqlite(db)
 
 
@@ -183,6 +184,7 @@ async def fetch_postgres(sql: str, *args: object) -> list[dict]:
     if current is not None:
         records = await current.connection.fetch(_numbered(sql), *args)
     else:
+        assert db.pool is not None  # started by db.start()
         async with db.pool.acquire() as connection:
             records = await connection.fetch(_numbered(sql), *args)
     return [dict(record) for record in records]

@@ -121,7 +121,7 @@ def _aliases(request: Request) -> dict[str, str]:
     `start` argument read from `?from=`."""
     handler = request.scope.get("route_handler")
     try:
-        parameters = handler.parsed_fn_signature.parameters  # type: ignore[union-attr]
+        parameters = handler.parsed_fn_signature.parameters
     except AttributeError:
         return {}
     found = {}

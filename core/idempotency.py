@@ -26,8 +26,8 @@ from typing import Any
 
 import msgspec
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from piccolo.columns.combination import Where
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
+from piccolo.custom_types import Combinable
 
 from core import db
 from core.crypto import FieldCipher
@@ -44,7 +44,7 @@ MAX_KEY_LENGTH = 255
 class IdempotencyRepository(TenantRepository[IdempotencyRecord]):
     table = IdempotencyRecord
 
-    def _of(self, user_id: uuid.UUID, key: str) -> Where:
+    def _of(self, user_id: uuid.UUID, key: str) -> Combinable:
         return (IdempotencyRecord.user_id == user_id) & (IdempotencyRecord.key == key)
 
     async def find(self, user_id: uuid.UUID, key: str) -> dict | None:
@@ -130,7 +130,7 @@ async def _send_body(send: Send, status: int, body: bytes, replayed: bool = Fals
     if replayed:
         headers.append((b"idempotent-replayed", b"true"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class IdempotencyMiddleware(ASGIMiddleware):
@@ -148,10 +148,11 @@ class IdempotencyMiddleware(ASGIMiddleware):
             await _send_error(send, InvalidInput([("Idempotency-Key", "1 to 255 characters")]))
             return
 
-        limit, size, chunks_in, more = body_limit(scope), 0, [], True
+        limit, size, more = body_limit(scope), 0, True
+        chunks_in: list[bytes] = []
         while more:
             message = await receive()
-            if message["type"] == "http.disconnect":
+            if message["type"] != "http.request":  # http.disconnect
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
@@ -175,7 +176,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
 
         status, chunks = 500, []
 
-        async def replay_receive() -> Message:
+        async def replay_receive() -> ReceiveMessage:
             return {"type": "http.request", "body": body, "more_body": False}
 
         last: Message | None = None

@@ -20,7 +20,7 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import ClientException, HTTPException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 MAX_JSON_DEPTH = 64
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
@@ -56,7 +56,7 @@ class BodyLimitMiddleware(ASGIMiddleware):
                 raise BodyTooLarge(detail=f"The body is over the limit of {int(limit)} bytes.")
         received = 0
 
-        async def counted() -> Message:
+        async def counted() -> ReceiveMessage:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":

@@ -100,7 +100,7 @@ class RateLimitMiddleware(ASGIMiddleware):
             (b"retry-after", str(retry_after).encode()),
         ]
         await send({"type": "http.response.start", "status": 429, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def app_redis_url(app: Any) -> str | None:

@@ -1,5 +1,7 @@
 """Route handlers of the core domain areas."""
 
+from typing import Any
+
 from core.domain.contacts.controller import ContactController
 from core.domain.customers.controller import CustomerController
 from core.domain.interactions.controller import InteractionController
@@ -9,7 +11,7 @@ from core.domain.timeline.controller import list_timeline
 from core.domain.webhooks.controller import WebhookController
 from core.messaging.controller import ChannelController, MessageController
 
-CORE_ROUTES = [
+CORE_ROUTES: list[Any] = [
     CustomerController,
     list_timeline,
     ContactController,

@@ -69,7 +69,7 @@ from core.plugins.descriptor import (
 from core.plugins.facts import CoreFacts, chunked
 from core.plugins.hookspecs import hookimpl
 from core.tenancy.aggregates import Avg, Count, Max, Min, Sum
-from core.tenancy.context import Role, TenantContext
+from core.tenancy.context import Role, TenantContext, TenantScoped
 from core.tenancy.repository import TenantRepository, utcnow
 from core.tenancy.tables import TenantTable
 
@@ -151,7 +151,7 @@ __all__ = [
 ]
 
 
-async def customer_exists(ctx: TenantContext, customer_id: uuid.UUID | str) -> bool:
+async def customer_exists(ctx: TenantScoped, customer_id: uuid.UUID | str) -> bool:
     """Whether the id names a live (not deleted) customer of the caller's tenant."""
     parsed = parse_id(str(customer_id))
     async with tenant_transaction(ctx.tenant_id):

@@ -15,22 +15,27 @@ PLAIN = r"^[^\x00]*$"
 VISIBLE = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
+def text_meta(max_length: int, *, required: bool = False) -> msgspec.Meta:
+    """The constraint of a string of at most `max_length` characters; `required`: not blank.
+    Written into explicit aliases (`Annotated[str, text_meta(...)]`) so type checkers see `str`."""
+    return msgspec.Meta(
+        min_length=1 if required else 0,
+        max_length=max_length,
+        pattern=VISIBLE if required else PLAIN,
+    )
+
+
 def text(max_length: int, *, required: bool = False) -> Any:
-    """A string of at most `max_length` characters; `required`: not blank."""
-    return Annotated[
-        str,
-        msgspec.Meta(
-            min_length=1 if required else 0,
-            max_length=max_length,
-            pattern=VISIBLE if required else PLAIN,
-        ),
-    ]
+    """A string of at most `max_length` characters; `required`: not blank.
+    Kept for existing callers; prefer an explicit `Annotated[str, text_meta(...)]` alias,
+    which a type checker can see through (this returns `Any`)."""
+    return Annotated[str, text_meta(max_length, required=required)]
 
 
-Name = text(200, required=True)
-ShortText = text(200)
-Text = text(4000)
-Tag = text(50, required=True)
+Name = Annotated[str, text_meta(200, required=True)]
+ShortText = Annotated[str, text_meta(200)]
+Text = Annotated[str, text_meta(4000)]
+Tag = Annotated[str, text_meta(50, required=True)]
 # Checked and normalised by the service (core.contactinfo), which names the field on error.
 Phone = Annotated[str, msgspec.Meta(min_length=3, max_length=40, pattern=PLAIN)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=PLAIN)]
@@ -40,7 +45,8 @@ OptionalQueryText = Annotated[str | None, Parameter(max_length=200, pattern=PLAI
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 # Money in minor units: positive, and at most 10^13 (a hundred billion in major units).
 Amount = Annotated[int, msgspec.Meta(gt=0, le=10_000_000_000_000)]
-Attributes = dict[text(100), Any]
+AttributeKey = Annotated[str, text_meta(100)]
+Attributes = dict[AttributeKey, Any]
 
 # -- bounded times ------------------------------------------------------------------------
 # Every time and date a client sends is one of the two types below. The calendar's edges

@@ -62,10 +62,13 @@ async def run_schedule_job(schedule: Schedule, ctx: Any, now: datetime.datetime)
     """The one place a schedule's (resolved) job is called with its plugin-bound `ctx`:
     `job(ctx)`, or `job(ctx, now=…)` when it
     takes `now` (the slot's moment, or the instant an on-demand run asked for)."""
-    if "now" in inspect.signature(schedule.job).parameters:
-        await schedule.job(ctx, now=now)
+    job = schedule.job
+    if isinstance(job, str):  # the loader resolves "module:attr" (descriptor.resolved)
+        raise TypeError(f"schedule {schedule.name!r}: its job {job!r} was never resolved")
+    if "now" in inspect.signature(job).parameters:
+        await job(ctx, now=now)
     else:
-        await schedule.job(ctx)
+        await job(ctx)
 
 
 def _job_id(tenant_id: Any, plugin: str, schedule: str, slot: datetime.datetime) -> str:

@@ -46,11 +46,11 @@ def latest_slot(every: str, now: datetime.datetime, timezone: str) -> datetime.d
         if slot > local:
             slot = _at(slot.date() - datetime.timedelta(days=7), parts[2], tz)
     elif parts[0] == "monthly":
-        day = int(parts[1])
-        slot = _at(_month_day(local.year, local.month, day), parts[2], tz)
+        day_of_month = int(parts[1])
+        slot = _at(_month_day(local.year, local.month, day_of_month), parts[2], tz)
         if slot > local:
             year, month = _previous_month(local.year, local.month)
-            slot = _at(_month_day(year, month, day), parts[2], tz)
+            slot = _at(_month_day(year, month, day_of_month), parts[2], tz)
     else:  # every N hours|days|months, counted from the local epoch
         count, unit = int(parts[1]), parts[2]
         if unit == "hours":
@@ -88,11 +88,11 @@ def next_slot(every: str, now: datetime.datetime, timezone: str) -> datetime.dat
         if slot <= local:
             slot = _at(slot.date() + datetime.timedelta(days=7), parts[2], tz)
     elif parts[0] == "monthly":
-        day = int(parts[1])
-        slot = _at(_month_day(local.year, local.month, day), parts[2], tz)
+        day_of_month = int(parts[1])
+        slot = _at(_month_day(local.year, local.month, day_of_month), parts[2], tz)
         if slot <= local:
             year, month = _next_month(local.year, local.month)
-            slot = _at(_month_day(year, month, day), parts[2], tz)
+            slot = _at(_month_day(year, month, day_of_month), parts[2], tz)
     else:
         count, unit = int(parts[1]), parts[2]
         if unit == "hours":

@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 import msgspec
 from arq import Worker, create_pool
 from arq.connections import ArqRedis
+from arq.typing import WorkerCoroutine
 from arq.worker import Retry, func
 
 from core import db
@@ -79,29 +81,35 @@ async def deliver_webhook(job: dict[str, Any], delivery_id: str, tenant_id: str)
     return await deliverer.deliver(uuid.UUID(delivery_id), uuid.UUID(tenant_id))
 
 
+def _task(job: Callable[..., Awaitable[Any]]) -> WorkerCoroutine:
+    """`job` for arq's `func`: its `WorkerCoroutine` protocol asks for `(ctx, *args, **kwargs)`,
+    which a job naming its arguments does not declare (arq calls it with those names)."""
+    return cast(WorkerCoroutine, job)
+
+
 FUNCTIONS = [
     # One job per partition at a time (its id is the partition): nothing to keep after it.
     # A job killed with its worker is run again once its timeout has passed.
     func(
-        deliver_outbox,
+        _task(deliver_outbox),
         name="deliver_outbox",
         keep_result=0,
         max_tries=3,
         timeout=DELIVERY_TIMEOUT_SECONDS,
     ),
-    func(run_schedule, name="run_schedule", max_tries=SCHEDULE_TRIES),
+    func(_task(run_schedule), name="run_schedule", max_tries=SCHEDULE_TRIES),
     # An on-demand run is tried once: its row says failed, with the error, and the admin
     # may ask again. Run a second time by arq, it sees its row already started.
-    func(run_schedule_request, name="run_schedule_request", keep_result=60, max_tries=1),
+    func(_task(run_schedule_request), name="run_schedule_request", keep_result=60, max_tries=1),
     # Retries are the relay's (a new job id per attempt), after the row's backoff.
-    func(send_message, name="send_message", keep_result=0, max_tries=1),
+    func(_task(send_message), name="send_message", keep_result=0, max_tries=1),
     # One job per delivery attempt (id `webhook:<delivery>:<attempt>`); one lost with its
     # process is enqueued again by the relay when its lease expires.
-    func(deliver_webhook, name="deliver_webhook", keep_result=5, max_tries=1),
+    func(_task(deliver_webhook), name="deliver_webhook", keep_result=5, max_tries=1),
     # Housekeeping once per period: the kept result makes a second enqueue of the same
     # period's id a no-op for the whole period.
     func(
-        maintenance.maintain,
+        _task(maintenance.maintain),
         name=maintenance.JOB,
         keep_result=int(maintenance.PERIOD.total_seconds()),
         max_tries=1,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from core.domain.types import Email, Input, Output, text
+from core.domain.types import Email, Input, Output, text_meta
 from core.errors import InvalidInput
 
 
@@ -40,8 +40,8 @@ class EmailConfig(Input):
     host: Host
     from_address: Email
     port: Port = 587
-    username: text(254) | None = None
-    password: text(1000) | None | UnsetType = UNSET
+    username: Annotated[str, text_meta(254)] | None = None
+    password: Annotated[str, text_meta(1000)] | None | UnsetType = UNSET
     starttls: bool = True
     timeout: Annotated[float, Meta(gt=0, le=120)] = 30.0
 
@@ -53,7 +53,7 @@ class HttpConfig(Input):
 
     url: Url
     headers: dict[HeaderName, HeaderValue] | UnsetType = UNSET
-    template: dict[text(100), Any] | None = None
+    template: dict[Annotated[str, text_meta(100)], Any] | None = None
     timeout: Annotated[float, Meta(gt=0, le=120)] = 30.0
 
 

@@ -35,7 +35,7 @@ from core.messaging.tables import Message
 from core.messaging.templates import parse_json_template
 from core.net import destinations
 from core.pagination import Cursor, Page
-from core.tenancy.context import TenantContext
+from core.tenancy.context import TenantContext, TenantScoped
 from core.tenancy.repository import utcnow
 
 log = logging.getLogger("patron.messages")
@@ -103,6 +103,7 @@ class ChannelService:
                 "updated_by": self.ctx.user_id,
                 "updated_at": now,
             }
+            row: dict[str, Any] | None
             if current is None:
                 row = await self.channels.insert(kind=str(kind), **values)
             else:
@@ -200,7 +201,7 @@ def _check_text(
 
 
 async def queue_message(
-    ctx: TenantContext,
+    ctx: TenantScoped,
     *,
     channel: str,
     to: str,

@@ -202,7 +202,7 @@ class PluginDescriptor(Generic[ConfigT]):
     def config_of(self, ctx: TenantContext) -> ConfigT:
         """This plugin's config for the caller's tenant (from the context: no I/O)."""
         try:
-            return ctx.plugins[self.name]  # type: ignore[no-any-return]
+            return ctx.plugins[self.name]
         except KeyError:
             raise NotFound(f"The plugin {self.name} is not enabled for this tenant.") from None
 

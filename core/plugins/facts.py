@@ -20,7 +20,7 @@ from core.domain.payments.repository import PaymentRepository
 from core.domain.payments.tables import Payment
 from core.messaging.repository import MessageRepository
 from core.messaging.tables import Message
-from core.tenancy.context import TenantContext
+from core.tenancy.context import TenantScoped
 
 # The customer fields a plugin may read in bulk (as the API names them; never the
 # encrypted ID number).
@@ -58,7 +58,7 @@ def chunked(ids: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
 class CoreFacts:
     """The tenant's core records, read in bulk. Deleted customers are left out."""
 
-    def __init__(self, ctx: TenantContext) -> None:
+    def __init__(self, ctx: TenantScoped) -> None:
         self.ctx = ctx
         self.customers_repo = CustomerRepository(ctx.tenant_id)
         self.payments_repo = PaymentRepository(ctx.tenant_id)

@@ -63,9 +63,10 @@ def _routes_mount(descriptor: PluginDescriptor) -> bool:
     that one plugin's bad route cannot stop the server from starting."""
     if not descriptor.routes:
         return True
+    routes: list[Any] = list(descriptor.routes)  # handlers: the loader resolved the path
     reserved = sorted(
         path
-        for handler in descriptor.routes
+        for handler in routes
         for path in getattr(handler, "paths", ())
         if path.rstrip("/") in RESERVED_PLUGIN_PATHS or path.startswith(RESERVED_PLUGIN_PREFIXES)
     )
@@ -82,7 +83,7 @@ def _routes_mount(descriptor: PluginDescriptor) -> bool:
             route_handlers=[
                 Router(
                     f"/api/v1/plugins/{descriptor.name}",
-                    route_handlers=list(descriptor.routes),
+                    route_handlers=routes,
                     dependencies=provided,
                 )
             ],

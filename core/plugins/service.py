@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import msgspec
@@ -108,7 +109,7 @@ class PluginService:
             await self._record(name, "disabled", decode_json(row["config"]), None)
             await events.emit(self.ctx, PluginDisabled(plugin=name))
 
-    async def history(self, name: str) -> list[PluginConfigChangeOut]:
+    async def history(self, name: str) -> builtins.list[PluginConfigChangeOut]:
         self._descriptor(name)
         async with db.tenant_transaction(self.ctx.tenant_id):
             rows = (

@@ -56,6 +56,7 @@ def subscription_of(plugin: str, event: str, handler: Any) -> Subscription:
                 f"{plugin}: the handler of {event!r}: its event annotation "
                 f"{annotation!r} cannot be resolved ({exc})"
             ) from None
+    decode_as: type[msgspec.Struct] | None
     if annotation is inspect.Parameter.empty:
         decode_as = CORE_BY_NAME.get(event)
     elif annotation is dict or getattr(annotation, "__origin__", None) is dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -80,3 +80,11 @@ class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
 
     def at_least(self, role: Role) -> bool:
         return self.role >= role
+
+
+class TenantScoped(Protocol):
+    """Anything naming the caller's tenant: a `TenantContext` or a plugin's `PluginContext`
+    (for functions that need only the tenant id, so both kinds of context type-check)."""
+
+    @property
+    def tenant_id(self) -> uuid.UUID: ...

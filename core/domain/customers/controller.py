@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 
@@ -84,7 +86,7 @@ class CustomerController(Controller):
     @get("/{customer_id:str}/consents", operation_id="listConsents")
     async def list_consents(
         self, service: CustomerService, customer_id: str
-    ) -> list[schemas.Consent]:
+    ) -> builtins.list[schemas.Consent]:
         return await service.list_consents(parse_id(customer_id))
 
     @post(

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from piccolo.columns import Column
 from piccolo.columns.combination import Where
 from piccolo.columns.operators.comparison import ComparisonOperator
+from piccolo.custom_types import Combinable
 
 from core.contactinfo import phone_digits
 from core.db import fetch_postgres, is_postgres
@@ -75,7 +76,7 @@ class CustomerRepository(TenantRepository[Customer]):
     async def get_deleted(self, customer_id: uuid.UUID | None) -> dict | None:
         return await self.get(customer_id, Customer.deleted_at.is_not_null())
 
-    def search(self, q: str, *, whole_phone: str | None = None) -> Where:
+    def search(self, q: str, *, whole_phone: str | None = None) -> Combinable:
         """Name or e-mail containing `q` (literally: `%` and `_` are no wildcards), or the
         phone: containing the digits of `q` when `whole_phone` is None, else only equal to
         `whole_phone` (the whole normalised number, for callers who see phones masked: a

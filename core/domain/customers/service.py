@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from typing import Any
 
@@ -206,7 +207,7 @@ class CustomerService:
             )
         return consent_view(row)
 
-    async def list_consents(self, customer_id: uuid.UUID | None) -> list[schemas.Consent]:
+    async def list_consents(self, customer_id: uuid.UUID | None) -> builtins.list[schemas.Consent]:
         async with tenant_transaction(self.ctx.tenant_id):
             customer = await self._require(customer_id)
             rows = (
@@ -249,7 +250,7 @@ class CustomerService:
             current["plugins"] = await self.host.customer_sections(self.ctx, current)
         self.host.veto(self.ctx, action, current, change)
 
-    def _payload(self, row: dict, tags: list[str]) -> CustomerPayload:
+    def _payload(self, row: dict, tags: builtins.list[str]) -> CustomerPayload:
         """The customer as events carry it: real contact values (plugins act on them), the
         ID number masked (events reach webhooks and plugins; the secret stays here)."""
         customer = msgspec.to_builtins(self.view(row, tags, unmasked=True))
@@ -306,7 +307,7 @@ class CustomerService:
             raise InvalidInput(errors)
 
     def view(
-        self, row: dict[str, Any], tags: list[str], unmasked: bool = False
+        self, row: dict[str, Any], tags: builtins.list[str], unmasked: bool = False
     ) -> schemas.Customer:
         sees_whole = unmasked or self.ctx.at_least(SENSITIVE_VIEWER_FLOOR)
         phone = row["phone"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
+from typing import Annotated
 
-from core.domain.types import Input, Instant, Output, text
+from core.domain.types import Input, Instant, Output, text_meta
 
 # RFC 3339 with an offset: a time without one would be ambiguous.
-Channel = text(50, required=True)
-Summary = text(4000, required=True)
-Kind = text(50, required=True)
+Channel = Annotated[str, text_meta(50, required=True)]
+Summary = Annotated[str, text_meta(4000, required=True)]
+Kind = Annotated[str, text_meta(50, required=True)]
 
 
 class Direction(enum.StrEnum):

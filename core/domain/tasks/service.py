@@ -123,7 +123,7 @@ class TaskService:
             row = await self.tasks.update(current["id"], {**changes, "updated_at": now})
             assert row is not None
             task = task_view(row)
-            if entered:
+            if entered and status is not None:
                 kind, verb = STATUS_ENTRIES[TaskStatus(status)]
                 await self._record(row, kind, f"Task {verb}: {row['title']}")
                 if status == TaskStatus.done:

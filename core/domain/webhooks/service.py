@@ -100,9 +100,9 @@ class WebhookService:
     async def enable(self, webhook_id: uuid.UUID | None) -> schemas.Webhook:
         """Re-enable an endpoint disabled after repeated failures; its count starts over."""
         async with tenant_transaction(self.ctx.tenant_id, write=True):
-            row = await self._require(webhook_id)
+            current = await self._require(webhook_id)
             row = await self.endpoints.update(
-                row["id"],
+                current["id"],
                 {
                     "enabled": True,
                     "consecutive_failures": 0,
