@@ -230,7 +230,7 @@ async def check_configured(
     not resolve yet passes (DNS may not be set up yet); every send checks again."""
     try:
         if url is not None:
-            scheme, host, port = parse_url(url)
+            _scheme, host, port = parse_url(url)
         assert host is not None
         await resolve(host, port, allow_private=allow_private, resolver=resolver)
     except UnsafeDestination as exc:
