@@ -115,7 +115,7 @@ async def _failing(tenant_ids: list[uuid.UUID]) -> list[FailingEvent]:
     return failing
 
 
-async def drain(timeout: float, slug: str | None) -> Drained:
+async def drain(timeout: float, slug: str | None) -> Drained:  # noqa: ASYNC109 - a deadline over many awaits, checked between batches
     """Deliver until no due event is left (for the tenant `slug`, or all of them)."""
     from core.events import OutboxDispatcher
 
