@@ -401,7 +401,7 @@ def scenarios_run(
             wait_ready(port, f"/customers/{cid}", child, workdir / f"{name}.log")
             SERVER["pid"] = child.pid
             requests = [
-                r[:1] + [r[1].removeprefix("/api/v1")] + r[2:] for r in gets(plugged, per_tenant)
+                [*r[:1], r[1].removeprefix("/api/v1"), *r[2:]] for r in gets(plugged, per_tenant)
             ]
             results.append(result(name, generate(port, requests, s)))
 

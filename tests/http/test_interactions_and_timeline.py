@@ -199,9 +199,10 @@ def test_interactions_are_listed_newest_first_by_occurred_at(tenant: Tenant):
         made[log(c, customer["id"], occurred_at=when.isoformat(), summary=f"d{days}")["id"]] = when
     now_one = log(c, customer["id"], summary="just now")  # defaults to now: the newest
     listed = interactions_of(c, customer["id"])
-    assert [x["id"] for x in listed] == [now_one["id"]] + sorted(
-        made, key=lambda i: made[i], reverse=True
-    )
+    assert [x["id"] for x in listed] == [
+        now_one["id"],
+        *sorted(made, key=lambda i: made[i], reverse=True),
+    ]
     assert_newest_first(listed)
 
 

@@ -134,7 +134,7 @@ def test_a_handler_gets_the_type_it_annotates() -> None:
 
 
 def test_a_handler_of_a_core_event_must_take_its_struct() -> None:
-    with pytest.raises(PluginError, match="sdk.PaymentRecorded"):
+    with pytest.raises(PluginError, match=r"sdk\.PaymentRecorded"):
         subscription_of("p", "payment.recorded", wrong_core)
     with pytest.raises(PluginError, match="async"):
         subscription_of("p", "payment.recorded", lambda ctx, event: None)
