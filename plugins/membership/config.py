@@ -17,6 +17,7 @@ Name = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_
 Label = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
 Money = Annotated[int, Meta(ge=0, le=10_000_000_000_000)]
 Count = Annotated[int, Meta(ge=0, le=1_000_000)]
+MAX_POINTS = 1_000_000_000
 MINIMUMS = ("min_spend", "min_purchases", "min_referrals")
 
 
@@ -39,7 +40,8 @@ class ReferralReward(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """What a referrer of a level earns per referral: points (granted by the points plugin
     from the `membership.referral_rewarded` event), a gift task for their owner, or both."""
 
-    points: Annotated[int, Meta(ge=1, le=1_000_000_000)] | None = None
+    # 1 to 1,000,000,000 (checked by the config, to name the level in the error).
+    points: int | None = None
     gift_task: Label | None = None
 
 
@@ -137,6 +139,8 @@ class MembershipConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
                 raise BadField(f"referral_rewards.{name}", f"no level named {name!r}")
             if reward.points is None and reward.gift_task is None:
                 raise BadField(f"referral_rewards.{name}", "give points, gift_task or both")
+            if reward.points is not None and not 1 <= reward.points <= MAX_POINTS:
+                raise BadField(f"referral_rewards.{name}.points", f"from 1 to {MAX_POINTS} points")
 
     def level(self, name: str | None) -> Level | None:
         return next((level for level in self.levels if level.name == name), None)

@@ -44,9 +44,7 @@ def pays(*amounts: int, at: datetime.datetime = NOW) -> tuple[Payment, ...]:
     return tuple(Payment(id=uuid.uuid4(), at=at, amount=amount) for amount in amounts)
 
 
-def level(
-    facts: Facts, cfg: MembershipConfig | None = None, held: str | None = None
-) -> str | None:
+def level(facts: Facts, cfg: MembershipConfig | None = None, held: str | None = None) -> str | None:
     return evaluate(facts, cfg or config(), Held(level=held), NOW, SHANGHAI).level
 
 
