@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
@@ -265,3 +266,37 @@ def test_the_level_met_is_one_whose_every_minimum_is_met_and_the_next_is_not(
         assert met == (index <= rank)
     # Without grace or floors, the level is what the minimums give.
     assert result.level == result.qualified
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=800), st.integers(min_value=1, max_value=4000)
+        ),
+        max_size=6,
+    ),
+    st.integers(min_value=0, max_value=800),
+)
+def test_time_passing_alone_never_raises_the_level(
+    paid: list[tuple[int, int]], later_hours: int
+) -> None:
+    """Purchases only ever leave the window: with no new facts, a later evaluation qualifies
+    for the same level or a lower one, and a purchase counts exactly while it is in the
+    window (its local date after today's date 12 months ago)."""
+    cfg = config()
+    payments = tuple(
+        Payment(id=uuid.uuid4(), at=NOW - datetime.timedelta(days=days), amount=amount)
+        for days, amount in paid
+    )
+    facts = Facts(payments=payments)
+    later = NOW + datetime.timedelta(hours=later_hours * 12)
+    now_rank = cfg.rank(evaluate(facts, cfg, Held(), NOW, SHANGHAI).qualified)
+    later_rank = cfg.rank(evaluate(facts, cfg, Held(), later, SHANGHAI).qualified)
+    assert later_rank <= now_rank
+    zone = ZoneInfo(SHANGHAI)
+    for moment in (NOW, later):
+        today = moment.astimezone(zone).date()
+        inside = [p for p in payments if p.at.astimezone(zone).date() > add_months(today, -12)]
+        found = totals(facts, window_start(moment, SHANGHAI, 12))
+        assert (found.spend, found.purchases) == (sum(p.amount for p in inside), len(inside))
