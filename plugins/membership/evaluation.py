@@ -21,7 +21,17 @@ import msgspec
 
 from core import sdk
 from plugins.membership.config import MembershipConfig
-from plugins.membership.ladder import Facts, Held, Payment, Refund, evaluate, window_start
+from plugins.membership.context import Ctx
+from plugins.membership.events import LevelChanged
+from plugins.membership.ladder import (
+    Facts,
+    Held,
+    Outcome,
+    Payment,
+    Refund,
+    evaluate,
+    window_start,
+)
 from plugins.membership.repository import LevelChangeRepository, MemberRepository
 from plugins.membership.tables import Member
 
@@ -36,7 +46,7 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def load_facts(
-    ctx: sdk.TenantContext,
+    ctx: Ctx,
     config: MembershipConfig,
     customer_ids: Collection[uuid.UUID] | None,
     now: datetime.datetime,
@@ -71,9 +81,16 @@ async def load_facts(
     }
 
 
+async def compute(ctx: Ctx, customer_id: uuid.UUID, now: datetime.datetime) -> Outcome:
+    """What the rule gives a customer not evaluated yet (a first level), read-only: for
+    reads that must not write (the customer section, GET member). Call inside a
+    transaction."""
+    facts = await load_facts(ctx, ctx.config, [customer_id], now)
+    return evaluate(facts.get(customer_id, Facts()), ctx.config, Held(), now, ctx.timezone)
+
+
 async def reevaluate(
-    ctx: sdk.TenantContext,
-    plugin: sdk.PluginDescriptor,
+    ctx: Ctx,
     customer_ids: Collection[uuid.UUID] | None,
     reason: str,
     now: datetime.datetime | None = None,
@@ -81,7 +98,7 @@ async def reevaluate(
     """Re-evaluate the customers named (every live customer of the tenant when None) as of
     `now` (the present when None), storing their levels; returns the changes of level in
     force. Joins the caller's transaction."""
-    config: MembershipConfig = plugin.config_of(ctx)
+    config = ctx.config
     members = MemberRepository(ctx.tenant_id)
     now = now or sdk.utcnow()
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
@@ -155,13 +172,12 @@ async def reevaluate(
                         Member.updated_at: now,
                     }
                 ).where(Member.customer_id.is_in(batch))
-        await record_changes(ctx, plugin, changes, now)
+        await record_changes(ctx, changes, now)
     return changes
 
 
 async def record_changes(
-    ctx: sdk.TenantContext,
-    plugin: sdk.PluginDescriptor,
+    ctx: Ctx,
     changes: list[Change],
     now: datetime.datetime | None = None,
 ) -> None:
@@ -185,10 +201,11 @@ async def record_changes(
         ]
     )
     real = [change for change in changes if not change.first]
+    if not real:
+        return
     for change in real:
         await sdk.record_timeline(
             ctx,
-            plugin,
             change.customer_id,
             "level_changed",
             f"Level {change.old} → {change.new or 'none'}: {change.reason}",
@@ -197,17 +214,12 @@ async def record_changes(
         )
     await sdk.emit_many(
         ctx,
-        plugin,
-        "level_changed",
         [
-            (
-                {
-                    "customer_id": str(change.customer_id),
-                    "old": change.old,
-                    "new": change.new,
-                    "reason": change.reason,
-                },
-                change.customer_id,
+            LevelChanged(
+                customer_id=change.customer_id,
+                old=change.old,
+                new=change.new,
+                reason=change.reason,
             )
             for change in real
         ],

@@ -7,7 +7,9 @@ from typing import Any
 
 from core import sdk
 from plugins.membership.config import MembershipConfig
-from plugins.membership.evaluation import Change, record_changes, reevaluate
+from plugins.membership.context import Ctx
+from plugins.membership.evaluation import Change, compute, record_changes, reevaluate
+from plugins.membership.ladder import Outcome
 from plugins.membership.repository import LevelChangeRepository, MemberRepository
 from plugins.membership.schemas import LevelChange, LevelCount, Member, Pin, Stats, Totals
 
@@ -41,29 +43,50 @@ async def require_customer(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> No
         raise sdk.NotFound("No such customer.")
 
 
-async def member_of(
-    ctx: sdk.TenantContext, plugin: sdk.PluginDescriptor, customer_id: uuid.UUID
-) -> Member:
-    """The member as stored; one not evaluated yet (its event is on the way) is evaluated
-    now. For a customer known to exist."""
-    config: MembershipConfig = plugin.config_of(ctx)
-    members = MemberRepository(ctx.tenant_id)
+async def member_of(ctx: Ctx, customer_id: uuid.UUID) -> Member:
+    """The member as stored. One not evaluated yet (its event is on the way) is computed
+    from the facts without writing anything (this is on the hot read path of
+    `GET /customers/{id}`): the events, the enabling re-evaluation and the daily schedule
+    store levels. For a customer known to exist."""
     async with sdk.tenant_transaction(ctx.tenant_id):
-        row = await members.of(customer_id)
-    if row is None or row["evaluated_at"] is None:
-        await reevaluate(ctx, plugin, [customer_id], "first evaluation")
-        async with sdk.tenant_transaction(ctx.tenant_id):
-            row = await members.of(customer_id)
-    assert row is not None
-    return member_view(config, ctx.currency, row)
+        row = await MemberRepository(ctx.tenant_id).of(customer_id)
+        if row is None or row["evaluated_at"] is None:
+            outcome = await compute(ctx, customer_id, sdk.utcnow())
+            return unevaluated_view(ctx, customer_id, row, outcome)
+    return member_view(ctx.config, ctx.currency, row)
 
 
-async def get_member(
-    ctx: sdk.TenantContext, plugin: sdk.PluginDescriptor, customer_id: uuid.UUID
+def unevaluated_view(
+    ctx: Ctx, customer_id: uuid.UUID, row: dict[str, Any] | None, outcome: Outcome
 ) -> Member:
+    """A member not evaluated yet: the level the rule gives them now (a first level, so no
+    grace), or the pin if one is stored; `evaluated_at` null says it is not stored."""
+    pinned = row is not None and ctx.config.level(row["pinned_level"]) is not None
+    return member_view(
+        ctx.config,
+        ctx.currency,
+        {
+            "customer_id": customer_id,
+            "level": row["pinned_level"] if pinned and row is not None else outcome.level,
+            "computed_level": outcome.level,
+            "qualified_level": outcome.qualified,
+            "below_since": outcome.below_since,
+            "pinned_level": row["pinned_level"] if row is not None else None,
+            "pin_reason": row["pin_reason"] if row is not None else None,
+            "pinned_by": row["pinned_by"] if row is not None else None,
+            "pinned_at": row["pinned_at"] if row is not None else None,
+            "spend": outcome.totals.spend,
+            "purchases": outcome.totals.purchases,
+            "referrals": outcome.totals.referrals,
+            "evaluated_at": None,
+        },
+    )
+
+
+async def get_member(ctx: Ctx, customer_id: uuid.UUID) -> Member:
     """The member of a customer of the caller's tenant (404 for any other id)."""
     await require_customer(ctx, customer_id)
-    return await member_of(ctx, plugin, customer_id)
+    return await member_of(ctx, customer_id)
 
 
 async def level_changes(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> list[LevelChange]:
@@ -74,22 +97,21 @@ async def level_changes(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> list[
 
 
 async def set_pin(
-    ctx: sdk.TenantContext,
-    plugin: sdk.PluginDescriptor,
+    ctx: Ctx,
     customer_id: uuid.UUID,
     level: str | None,
     reason: str,
 ) -> Member:
     """Pin a member's level (or with `level=None` remove the pin); the change of level in
     force is recorded with the reason and who made it."""
-    config: MembershipConfig = plugin.config_of(ctx)
+    config = ctx.config
     if level is not None and config.level(level) is None:
         names = ", ".join(item.name for item in config.levels)
         raise sdk.InvalidInput([("level", f"not one of this tenant's levels: {names}")])
     members = MemberRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         await require_customer(ctx, customer_id)
-        await reevaluate(ctx, plugin, [customer_id], "before pin")
+        await reevaluate(ctx, [customer_id], "before pin")
         row = await members.of(customer_id)
         assert row is not None
         now = sdk.utcnow()
@@ -109,7 +131,6 @@ async def set_pin(
             what = f"pinned to {level}" if level is not None else "pin removed"
             await record_changes(
                 ctx,
-                plugin,
                 [
                     Change(
                         customer_id=customer_id,
@@ -125,9 +146,9 @@ async def set_pin(
     return member_view(config, ctx.currency, row)
 
 
-async def stats(ctx: sdk.TenantContext, plugin: sdk.PluginDescriptor) -> Stats:
+async def stats(ctx: Ctx) -> Stats:
     """Members per level in force, among live customers."""
-    config: MembershipConfig = plugin.config_of(ctx)
+    config = ctx.config
     async with sdk.tenant_transaction(ctx.tenant_id):
         live = await sdk.CoreFacts(ctx).customers(fields=("id",))
         counts = await MemberRepository(ctx.tenant_id).per_level({row["id"] for row in live})

@@ -12,33 +12,29 @@ from __future__ import annotations
 import uuid
 
 from core import sdk
-from plugins.membership.config import MembershipConfig
+from plugins.membership.context import Ctx
 from plugins.membership.evaluation import reevaluate
+from plugins.membership.events import ReferralRewarded
 from plugins.membership.ladder import window_start
 from plugins.membership.repository import MemberRepository, ReferralRepository
 
 
-async def record_referral(
-    ctx: sdk.TenantContext,
-    plugin: sdk.PluginDescriptor,
-    referred_id: uuid.UUID,
-    referrer_id: uuid.UUID,
-) -> None:
+async def record_referral(ctx: Ctx, referred_id: uuid.UUID, referrer_id: uuid.UUID) -> None:
     """Record the referral and reward the referrer, once however often it is delivered.
     A customer referred before (by anyone) is not a new referral: the referrers are only
     re-evaluated."""
-    config: MembershipConfig = plugin.config_of(ctx)
+    config = ctx.config
     referrals = ReferralRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         found = await sdk.CoreFacts(ctx).customers([referred_id, referrer_id], ("owner_id",))
         owners = {row["id"]: row["owner_id"] for row in found}
         earlier = await referrals.of_referred(referred_id)
         if earlier is not None:
-            await reevaluate(ctx, plugin, {earlier["referrer_id"], referrer_id}, "referral moved")
+            await reevaluate(ctx, {earlier["referrer_id"], referrer_id}, "referral moved")
             return
         if referred_id not in owners or referrer_id not in owners:
             return  # deleted since: nothing to reward
-        await reevaluate(ctx, plugin, [referrer_id], "referral")
+        await reevaluate(ctx, [referrer_id], "referral")
         member = await MemberRepository(ctx.tenant_id).of(referrer_id)
         level = None if member is None else member["level"]
         reward = config.reward_for(level)
@@ -60,7 +56,6 @@ async def record_referral(
             if reward.gift_task is not None:
                 task = await sdk.create_task(
                     ctx,
-                    plugin,
                     title=reward.gift_task,
                     kind="referral_gift",
                     customer_id=referrer_id,
@@ -69,15 +64,9 @@ async def record_referral(
                 task_id = task.id
             await sdk.emit(
                 ctx,
-                plugin,
-                "referral_rewarded",
-                {
-                    "referrer_id": str(referrer_id),
-                    "referred_id": str(referred_id),
-                    "level": level,
-                    "points": points,
-                },
-                customer_id=referrer_id,
+                ReferralRewarded(
+                    referrer_id=referrer_id, referred_id=referred_id, level=level, points=points
+                ),
             )
         # Unique per referred customer: a concurrent delivery fails here and, retried,
         # finds the referral recorded.

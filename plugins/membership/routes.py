@@ -10,7 +10,7 @@ from litestar import get, post
 
 from core import sdk
 from plugins.membership import members
-from plugins.membership import plugin as membership
+from plugins.membership.context import Ctx
 from plugins.membership.repository import ReferralRepository
 from plugins.membership.schemas import LevelChange, Member, PinIn, Referral, Stats
 
@@ -25,50 +25,48 @@ def customer_id_of(raw: str) -> uuid.UUID:
 
 
 @get("/members/{customer_id:str}", operation_id="membershipGetMember")
-async def get_member(ctx: sdk.TenantContext, customer_id: str) -> Member:
+async def get_member(plugin_ctx: Ctx, customer_id: str) -> Member:
     """A customer's level in force, its benefits, what the rule computes and the window's
     spend, purchases and referrals."""
-    return await members.get_member(ctx, membership.MEMBERSHIP, customer_id_of(customer_id))
+    return await members.get_member(plugin_ctx, customer_id_of(customer_id))
 
 
 @get("/members/{customer_id:str}/level-changes", operation_id="membershipListLevelChanges")
-async def list_level_changes(ctx: sdk.TenantContext, customer_id: str) -> list[LevelChange]:
+async def list_level_changes(plugin_ctx: Ctx, customer_id: str) -> list[LevelChange]:
     """Every change of the member's level in force (a first level too), newest first."""
-    return await members.level_changes(ctx, customer_id_of(customer_id))
+    return await members.level_changes(plugin_ctx, customer_id_of(customer_id))
 
 
 @post("/level-pins", operation_id="membershipPinLevel", opt=SUPERVISOR, status_code=200)
-async def pin_level(ctx: sdk.TenantContext, data: PinIn) -> Member:
+async def pin_level(plugin_ctx: Ctx, data: PinIn) -> Member:
     """Pin a member's level (supervisor and above), or remove the pin with `level: null`;
     the computed level is still shown."""
-    return await members.set_pin(
-        ctx, membership.MEMBERSHIP, data.customer_id, data.level, data.reason
-    )
+    return await members.set_pin(plugin_ctx, data.customer_id, data.level, data.reason)
 
 
 @get("/stats", operation_id="membershipStats")
-async def stats(ctx: sdk.TenantContext) -> Stats:
+async def stats(plugin_ctx: Ctx) -> Stats:
     """Members per level in force, lowest level first."""
-    return await members.stats(ctx, membership.MEMBERSHIP)
+    return await members.stats(plugin_ctx)
 
 
 @get("/referrals", operation_id="membershipListReferrals")
 async def list_referrals(
-    ctx: sdk.TenantContext,
+    plugin_ctx: Ctx,
     referrer_id: str | None = None,
     limit: sdk.Limit = sdk.DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> sdk.Page[Referral]:
     """Referrals recorded, newest first, with each referrer's reward; `referrer_id` narrows
     them to one referrer's."""
-    repo = ReferralRepository(ctx.tenant_id)
+    repo = ReferralRepository(plugin_ctx.tenant_id)
     where = []
     if referrer_id is not None:
         wanted = sdk.parse_id(referrer_id)
         if wanted is None:
             return sdk.Page(items=[], next_cursor=None)
         where.append(repo.table.referrer_id == wanted)
-    async with sdk.tenant_transaction(ctx.tenant_id):
+    async with sdk.tenant_transaction(plugin_ctx.tenant_id):
         page = await repo.page(
             *where, limit=limit, cursor=sdk.Cursor.decode(cursor), newest_first=True
         )

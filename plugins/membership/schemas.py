@@ -50,6 +50,8 @@ class Member(sdk.Output):
     pinned: Pin | None
     window: Totals
     currency: str
+    # When the level was last stored; null: not evaluated yet (what the rule gives now,
+    # computed read-only: its events are on the way).
     evaluated_at: datetime.datetime | None
 
 

@@ -34,9 +34,14 @@ def member(tenant: Tenant, customer_id: str) -> dict[str, Any]:
 
 
 def level_becomes(tenant: Tenant, customer_id: str, level: str | None) -> dict[str, Any]:
-    """The member once their level in force is `level` (payments act after commit)."""
+    """The member once their stored level in force is `level` (events act after commit; a
+    member not evaluated yet reads as what the rule gives now, `evaluated_at` null)."""
     found: dict[str, Any] = eventually(
-        lambda: (m := member(tenant, customer_id))["level"] == level and m,
+        lambda: (
+            (m := member(tenant, customer_id))["level"] == level
+            and m["evaluated_at"] is not None
+            and m
+        ),
         what=f"level {level}",
     )
     return found

@@ -86,3 +86,15 @@ def test_a_referral_delivered_twice_is_rewarded_once(outcome: dict[str, Any]) ->
         }
     ]
     assert referral["tasks"] == ["referral_gift"]
+
+
+def test_reading_a_member_not_evaluated_yet_writes_nothing(outcome: dict[str, Any]) -> None:
+    """The section (`GET /customers/{id}`, the hot read path) and `GET member` of a customer
+    whose events are still on the way compute the level from the facts, read-only."""
+    reads = outcome["read_only"]
+    assert reads["rows_after"] == reads["rows_before"]
+    assert reads["section"]["level"] == reads["section"]["computed_level"] == "silver"
+    assert reads["section"]["window"] == {"spend": 1200, "purchases": 2, "referrals": 0}
+    assert reads["member"]["level"] == "silver"
+    assert reads["member"]["benefits"] == {"discount_percent": 5}
+    assert reads["member"]["evaluated_at"] is None
