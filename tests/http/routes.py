@@ -105,6 +105,12 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "educationApproveTierOverride": lambda ids: {},
     "educationRejectTierOverride": lambda ids: {},
     "educationRunService": lambda ids: {"title": "客户答谢会邀请"},
+    # The built-in membership plugin.
+    "membershipPinLevel": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "level": "gold",
+        "reason": "sample",
+    },
 }
 
 
@@ -259,6 +265,8 @@ def build_world(tenant: Tenant) -> Ids:
             json=SAMPLE_BODIES["educationCreateEnrollment"](ids),
         )
     )["id"]
+    # The built-in membership plugin, with the default ladder.
+    _created(c.put("/plugins/membership", json={"config": {}}))
     ids["request_id"] = _created(
         c.post(
             "/plugins/education/tier-override-requests",
