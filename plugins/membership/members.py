@@ -38,7 +38,7 @@ def member_view(config: MembershipConfig, currency: str, row: dict[str, Any]) ->
     )
 
 
-async def require_customer(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> None:
+async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
     if not await sdk.customer_exists(ctx, customer_id):
         raise sdk.NotFound("No such customer.")
 
@@ -89,7 +89,7 @@ async def get_member(ctx: Ctx, customer_id: uuid.UUID) -> Member:
     return await member_of(ctx, customer_id)
 
 
-async def level_changes(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> list[LevelChange]:
+async def level_changes(ctx: Ctx, customer_id: uuid.UUID) -> list[LevelChange]:
     await require_customer(ctx, customer_id)
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await LevelChangeRepository(ctx.tenant_id).of_customer(customer_id)

@@ -192,7 +192,7 @@ def test_the_reward_follows_the_referrers_level_and_the_cap(shop: Tenant) -> Non
     gifts = [t for t in tasks if t["source"] == "membership"]
     assert sorted(t["id"] for t in gifts) == sorted(r["task_id"] for r in rewarded)
     assert {(t["title"], t["kind"]) for t in gifts} == {("寄送推荐礼品", "referral_gift")}
-    owner = [u for u in ok(shop.client.get("/users"))["items"] if u["role"] == "owner"][0]
+    owner = next(u for u in ok(shop.client.get("/users"))["items"] if u["role"] == "owner")
     assert {t["assignee_id"] for t in gifts} == {None}  # the referrer has no owner
     assert owner  # (a referrer with an owner: see the next test)
 
