@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from core import events
-from core.db import tenant_transaction
+from core.db import is_unique_violation, tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.tasks.schemas import Task, TaskCreate, TaskStatus, TaskUpdate
 from core.domain.tasks.service import TaskService
@@ -82,6 +82,7 @@ __all__ = [
     "emit_many",
     "enable_tenant_rls",
     "hookimpl",
+    "is_unique_violation",
     "major_units",
     "parse_id",
     "queue_message",
