@@ -1,0 +1,3 @@
+"""routes"""
+
+ROUTES: list = []
