@@ -9,10 +9,12 @@ Campaign times are wall-clock times in the tenant's time zone, without an offset
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
+
+from core import sdk
 
 Points = Annotated[int, Meta(ge=0, le=1_000_000_000)]
 Kind = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")]
@@ -61,3 +63,16 @@ class PointsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     def activity_points(self, on: str, kind: str | None) -> int:
         return sum(a.points for a in self.activities if a.on == on and a.kind == kind)
+
+
+NAME = "points"
+
+
+def config_of(ctx: Any) -> PointsConfig:
+    """The tenant's validated config, from the caller's context (no I/O); 404 when the tenant
+    has not enabled the plugin. (The descriptor's `config_of`, without importing it.)"""
+    try:
+        found: PointsConfig = ctx.plugins[NAME]
+    except KeyError:
+        raise sdk.NotFound("The plugin points is not enabled for this tenant.") from None
+    return found

@@ -160,7 +160,9 @@ class Book:
             raise Short(f"the balance is {self.balance} points, {points} are needed")
         allocations = self._take(points)
         self.balance -= points
-        return Posting(entries=[Entry(REDEEM, -points, cause, "redemption")], allocations=allocations)
+        return Posting(
+            entries=[Entry(REDEEM, -points, cause, "redemption")], allocations=allocations
+        )
 
     def cancel(
         self, allocations: Iterable[tuple[uuid.UUID, int]], cause: str, now: datetime.datetime
@@ -174,9 +176,7 @@ class Book:
         for lot_id, points in allocations:
             lot = self.lots[lot_id]
             if lot.expired or (lot.expires_at is not None and lot.expires_at <= now):
-                posting.entries.append(
-                    Entry(EXPIRE, -points, f"expire:{cause}:{lot_id}", "expiry")
-                )
+                posting.entries.append(Entry(EXPIRE, -points, f"expire:{cause}:{lot_id}", "expiry"))
                 continue
             self._credit_lot(lot, points)
             self.balance += points

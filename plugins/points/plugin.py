@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from core import sdk
 from plugins.points import hooks, routes
-from plugins.points.config import PointsConfig
+from plugins.points.config import NAME, PointsConfig
 from plugins.points.tables import TABLES
 
 POINTS = sdk.PluginDescriptor(
-    name="points",
+    name=NAME,
     title="Points",
     version="1.0.0",
     core_api=">=1.0,<2",
@@ -22,4 +22,5 @@ POINTS = sdk.PluginDescriptor(
     tables=TABLES,
     piccolo_app="plugins.points.piccolo_app",
     routes=routes.ROUTES,
+    schedules=[sdk.Schedule("expiry", "daily 02:00", hooks.expire_due)],
 )
