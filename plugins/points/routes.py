@@ -187,9 +187,7 @@ async def stats(
     cancellations) and expired, what the accounts held at the end, the most redeemed
     rewards."""
     config_of(ctx)
-    found = await service.stats(ctx, start, end)
-    found["start"], found["end"] = found.pop("from"), found.pop("to")
-    return msgspec.convert(found, Stats, from_attributes=True)
+    return msgspec.convert(await service.stats(ctx, start, end), Stats)
 
 
 ROUTES = [

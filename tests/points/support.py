@@ -1,0 +1,56 @@
+"""Helpers for the points tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Tenant
+from tests.plugins.support import eventually, ok
+
+BASE = "/plugins/points"
+
+
+def enable_points(tenant: Tenant, **config: Any) -> dict[str, Any]:
+    state: dict[str, Any] = ok(tenant.client.put("/plugins/points", json={"config": config}))
+    return state
+
+
+def account(tenant: Tenant, customer_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = ok(tenant.client.get(f"{BASE}/accounts/{customer_id}"))
+    return found
+
+
+def balance_becomes(tenant: Tenant, customer_id: str, balance: int) -> dict[str, Any]:
+    """The account once its balance is `balance` (earnings arrive after commit)."""
+    found: dict[str, Any] = eventually(
+        lambda: (a := account(tenant, customer_id))["balance"] == balance and a,
+        what=f"balance {balance}",
+    )
+    return found
+
+
+def entries(tenant: Tenant, customer_id: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 500}
+        if cursor:
+            params["cursor"] = cursor
+        page = ok(tenant.client.get(f"{BASE}/accounts/{customer_id}/entries", params=params))
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
+
+
+def award(tenant: Tenant, customer_id: str, points: int, reason: str = "goodwill") -> Any:
+    return ok(
+        tenant.client.post(
+            f"{BASE}/awards", json={"customer_id": customer_id, "points": points, "reason": reason}
+        ),
+        201,
+    )
+
+
+def redeem(tenant: Tenant, customer_id: str, **body: Any) -> Any:
+    return tenant.client.post(f"{BASE}/redemptions", json={"customer_id": customer_id, **body})
