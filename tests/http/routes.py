@@ -275,9 +275,7 @@ def build_world(tenant: Tenant) -> Ids:
     )["id"]
     # The built-in points plugin: points for the customer, a reward, a redemption.
     _created(c.put("/plugins/points", json={"config": {}}))
-    ids["empty_customer_id"] = _created(c.post("/customers", json={"name": "Empty account"}))[
-        "id"
-    ]
+    ids["empty_customer_id"] = _created(c.post("/customers", json={"name": "Empty account"}))["id"]
     _created(c.post("/plugins/points/awards", json=SAMPLE_BODIES["pointsCreateAward"](ids)))
     ids["reward_id"] = _created(
         c.post("/plugins/points/rewards", json=SAMPLE_BODIES["pointsCreateReward"](ids))
