@@ -106,6 +106,7 @@ async def earn(
             reason=reason,
             created_by=ctx.user_id,
             lot_extra=lot_extra,
+            load_lots=False,  # an earning only ever touches its own new lot
         )
         return True
 
@@ -151,7 +152,8 @@ async def reverse_refund(
     async def work() -> bool:
         if await EntryRepository(ctx.tenant_id).posted(cause):
             return False
-        await AccountRepository(ctx.tenant_id).locked(customer_id)  # before reading the lot
+        # Locked before the lot is read: every change to the customer's points waits here.
+        account = await AccountRepository(ctx.tenant_id).locked(customer_id)
         lots = LotRepository(ctx.tenant_id)
         lot = await lots.of_payment(payment_id)
         if lot is None:
@@ -169,6 +171,7 @@ async def reverse_refund(
             lambda book: book.reverse(points, cause, "refund", lot["id"]),
             occurred_at=moment_of(refund.get("occurred_at")),
             created_by=ctx.user_id,
+            account=account,
         )
         return True
 
@@ -261,7 +264,7 @@ async def redeem(
 
     async def work() -> dict[str, Any]:
         # The account first, then the reward: every path locks in this order.
-        await AccountRepository(ctx.tenant_id).locked(customer_id)
+        account = await AccountRepository(ctx.tenant_id).locked(customer_id)
         cost, label = points, reward
         if reward_id is not None:
             item = await rewards.get_for_update(reward_id)
@@ -285,6 +288,7 @@ async def redeem(
                 occurred_at=now,
                 created_by=ctx.user_id,
                 redemption_id=redemption_id,
+                account=account,
             )
         except ledger.Short as short:
             raise sdk.Conflict(f"Insufficient balance: {short}.") from None
@@ -318,7 +322,7 @@ async def cancel_redemption(
     now = sdk.utcnow()
 
     async def work() -> dict[str, Any]:
-        await AccountRepository(ctx.tenant_id).locked(customer_id)
+        account = await AccountRepository(ctx.tenant_id).locked(customer_id)
         row = await redemptions.get_for_update(redemption_id)
         assert row is not None
         if row["status"] != "active":
@@ -333,6 +337,7 @@ async def cancel_redemption(
             created_by=ctx.user_id,
             redemption_id=redemption_id,
             lots=[lot_id for lot_id, _ in allocations],
+            account=account,
         )
         if row["reward_id"] is not None:
             rewards = RewardRepository(ctx.tenant_id)

@@ -23,6 +23,10 @@ class AccountRepository(sdk.TenantRepository[Account]):
 
     async def locked(self, customer_id: uuid.UUID) -> dict:
         """The customer's account, made if missing, locked until commit."""
+        query = self.select().where(Account.customer_id == customer_id)
+        row = await self.locking(query).first()
+        if row is not None:
+            return row
         now = sdk.utcnow()
         # A concurrent first posting may make the same account: the unique index keeps one.
         await self.insert_many(
@@ -164,13 +168,18 @@ async def post(
     created_by: uuid.UUID | None = None,
     redemption_id: uuid.UUID | None = None,
     lot_extra: dict[str, Any] | None = None,
+    account: dict[str, Any] | None = None,
+    load_lots: bool = True,
 ) -> Posted:
     """Apply `rule` to the customer's book and write the result. Call inside a write
     `tenant_transaction`; the account row stays locked until it commits. `ledger.Short`
-    from the rule leaves everything unchanged."""
+    from the rule leaves everything unchanged. `account`: the row, when the caller locked it
+    already; `load_lots=False` for a rule that touches no existing lot (an earning)."""
     accounts, lot_rows = AccountRepository(tenant_id), LotRepository(tenant_id)
-    account = await accounts.locked(customer_id)
-    found = [_lot_of(row) for row in await lot_rows.of_book(customer_id, lots)]
+    if account is None:
+        account = await accounts.locked(customer_id)
+    rows = await lot_rows.of_book(customer_id, lots) if load_lots else []
+    found = [_lot_of(row) for row in rows]
     book = ledger.Book(
         balance=account["balance"],
         owed=account["owed"],
