@@ -54,7 +54,10 @@ async def award_referral(
     points: int,
 ) -> None:
     """Membership's referral reward (`membership.referral_rewarded`): `points` for the
-    referrer, once per referred customer (cause `referral:<referred_id>`)."""
+    referrer, once per referred customer (cause `referral:<referred_id>`); nothing for a
+    referrer that is not (or no longer) a customer of the tenant."""
+    if not await sdk.customer_exists(ctx, referrer_id):
+        return
     await service.earn(
         ctx,
         config,

@@ -74,6 +74,7 @@ class Account(sdk.Output):
     redeemed: int  # net of cancellations
     expired: int
     owed: int  # what refunds could not take back (within_balance), netted against earnings
+    verified: bool  # the stored balance equals the sum of the entries
 
 
 class Entry(sdk.Output):

@@ -16,7 +16,15 @@ def enable_points(tenant: Tenant, **config: Any) -> dict[str, Any]:
 
 
 def account(tenant: Tenant, customer_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = ok(tenant.client.get(f"{BASE}/accounts/{customer_id}"))
+    """The account; that its stored balance is the sum of its entries is checked twice: by
+    the server (`verified`) and here, from the listed entries."""
+    while True:  # read between two equal listings: no event's posting landed meanwhile
+        before = entries(tenant, customer_id)
+        found: dict[str, Any] = ok(tenant.client.get(f"{BASE}/accounts/{customer_id}"))
+        if entries(tenant, customer_id) == before:
+            break
+    assert found["verified"] is True, found
+    assert sum(e["points"] for e in before) == found["balance"]
     return found
 
 

@@ -70,17 +70,47 @@ def test_the_same_payment_event_delivered_again_and_at_once_earns_once(
     # Delivered again, eight times at once, with a payment the relay never saw as well.
     unseen = {**payment, "id": str(uuid.uuid4()), "amount": 1000}
     for event, expected in ((payment, 0), (unseen, 1)):
-        made = subprocess.run(
-            [sys.executable, "-m", "tests.points.deliver", tenant.id, json.dumps(event), "8"],
-            env={**server.env, "PICCOLO_CONF": "core.piccolo_conf"},
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert made.returncode == 0, made.stderr[-3000:]
-        assert int(made.stdout.strip()) == expected
+        assert deliver(server, tenant, "payment.recorded", event, 8) == expected
     found = account(tenant, customer["id"])
     assert found["balance"] == found["earned"] == 133
     causes = [e["cause"] for e in entries(tenant, customer["id"])]
     assert len(causes) == len(set(causes)) == 2
+
+
+def test_membership_referral_rewards_earn_once_per_referred_customer(
+    server: RunningServer, tenant: Tenant
+):
+    """The contract with membership: `membership.referral_rewarded` → an `earn` with cause
+    `referral:<referred_id>`, however often it is delivered."""
+    enable_points(tenant)
+    referrer = new_customer(tenant, "老客户")
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    event = {"referrer_id": referrer["id"], "referred_id": first, "level": "gold", "points": 300}
+    assert deliver(server, tenant, "membership.referral_rewarded", event, 6) == 300
+    event = {**event, "referred_id": second, "points": 50}
+    assert deliver(server, tenant, "membership.referral_rewarded", event, 3) == 350
+    causes = sorted(e["cause"] for e in entries(tenant, referrer["id"]))
+    assert causes == sorted([f"referral:{first}", f"referral:{second}"])
+    assert account(tenant, referrer["id"])["earned"] == 350
+
+
+def deliver(server: RunningServer, tenant: Tenant, event: str, payload: dict, copies: int) -> int:
+    """`tests.points.deliver`: the event delivered `copies` times at once, in-process."""
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.points.deliver",
+            tenant.id,
+            event,
+            json.dumps(payload),
+            str(copies),
+        ],
+        env={**server.env, "PICCOLO_CONF": "core.piccolo_conf"},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr[-3000:]
+    return int(made.stdout.strip())
