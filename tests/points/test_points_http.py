@@ -138,7 +138,6 @@ def test_redemptions_spend_the_soonest_expiring_points_and_cancel_gives_them_bac
     redemption = ok(redeem(shop, customer["id"], points=60, reward="保温杯"), 201)
     assert redemption["status"] == "active" and redemption["points"] == 60
     assert account(shop, customer["id"])["balance"] == 20
-    # Expire everything old: had the newer lot been spent first, 20 of the old one would go.
     fresh = ok(shop.client.post(f"{BASE}/redemptions/{redemption['id']}/cancel"))
     assert fresh["status"] == "canceled"
     assert account(shop, customer["id"])["balance"] == 80
@@ -319,3 +318,21 @@ def test_unknown_things_are_404(shop: Tenant, other_tenant: Tenant):
 def test_routes_answer_404_when_the_plugin_is_off(tenant: Tenant):
     customer = new_customer(tenant)
     assert_problem(tenant.client.get(f"{BASE}/accounts/{customer['id']}"), 404)
+
+
+def test_stats_count_tenant_local_days(shop: Tenant):
+    """Asia/Shanghai is UTC+8: a payment at 2026-03-01T17:00Z is on 2 March there."""
+    customer = new_customer(shop)
+    pay(shop, customer["id"], 1000, occurred_at="2026-03-01T15:59:00Z")  # 1 March, 23:59
+    pay(shop, customer["id"], 2000, occurred_at="2026-03-01T16:00:00Z")  # 2 March, 00:00
+    balance_becomes(shop, customer["id"], 30)
+
+    def stats(start: str, end: str) -> dict:
+        found: dict = ok(shop.client.get(f"{BASE}/stats", params={"from": start, "to": end}))
+        return found
+
+    assert stats("2026-03-01", "2026-03-01")["earned"] == 10
+    assert stats("2026-03-02", "2026-03-02")["earned"] == 20
+    march = stats("2026-03-01", "2026-03-31")
+    assert (march["earned"], march["outstanding"], march["top_rewards"]) == (30, 30, [])
+    assert stats("2026-02-01", "2026-02-28")["outstanding"] == 0
