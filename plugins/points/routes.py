@@ -131,7 +131,7 @@ async def create_redemption(ctx: sdk.TenantContext, data: RedemptionIn) -> Redem
     view = await service.redeem(
         ctx, config_of(ctx), data.customer_id, data.points, data.reward, data.reward_id
     )
-    return Redemption(**view)
+    return msgspec.convert(view, Redemption)
 
 
 @get("/redemptions", operation_id="pointsListRedemptions")
@@ -152,7 +152,10 @@ async def list_redemptions(
         page = await RedemptionRepository(ctx.tenant_id).page(
             *where, limit=limit, cursor=sdk.Cursor.decode(cursor), newest_first=True
         )
-    return page.map(lambda row: Redemption(**service.redemption_view(row)))
+        views = await service.redemption_views(ctx, page.items)
+    return sdk.Page(
+        items=[msgspec.convert(v, Redemption) for v in views], next_cursor=page.next_cursor
+    )
 
 
 @post(
@@ -166,7 +169,7 @@ async def cancel_redemption(ctx: sdk.TenantContext, redemption_id: str) -> Redem
     from, with their original expiry (points of a lot expired meanwhile expire again at
     once), and its reward's stock comes back."""
     wanted = id_or_404(redemption_id, "redemption")
-    return Redemption(**await service.cancel_redemption(ctx, config_of(ctx), wanted))
+    return msgspec.convert(await service.cancel_redemption(ctx, config_of(ctx), wanted), Redemption)
 
 
 # -- expiry and statistics -----------------------------------------------------------------

@@ -56,6 +56,14 @@ class Reward(sdk.Output):
     stock: int | None
 
 
+class Allocation(sdk.Output):
+    """Points a redemption took from one lot (one earning), and when that lot expires."""
+
+    lot_id: uuid.UUID
+    points: int
+    expires_at: datetime.datetime | None
+
+
 class Redemption(sdk.Output):
     id: uuid.UUID
     customer_id: uuid.UUID
@@ -65,6 +73,8 @@ class Redemption(sdk.Output):
     status: str  # active | canceled
     created_at: datetime.datetime
     canceled_at: datetime.datetime | None
+    # The lots spent, soonest-expiring first; a cancel gives back to these.
+    allocations: list[Allocation]
 
 
 class Account(sdk.Output):

@@ -236,6 +236,12 @@ async def create_reward(ctx: sdk.TenantContext, name: str, cost: int, stock: int
     return reward_view(row)
 
 
+async def redemption_views(ctx: sdk.TenantContext, rows: list[dict]) -> list[dict[str, Any]]:
+    """Redemptions as shown, with the lots each one spent (call inside a transaction)."""
+    shown = await AllocationRepository(ctx.tenant_id).shown([row["id"] for row in rows])
+    return [{**redemption_view(row), "allocations": shown.get(row["id"], [])} for row in rows]
+
+
 def redemption_view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -307,7 +313,9 @@ async def redeem(
     row = await once(ctx.tenant_id, work)
     if row is None:  # a uuid7 clash: cannot happen
         raise sdk.Conflict("The redemption clashed with another; try again.")
-    return redemption_view(row)
+    async with sdk.tenant_transaction(ctx.tenant_id):
+        [view] = await redemption_views(ctx, [row])
+    return view
 
 
 async def cancel_redemption(
@@ -358,7 +366,9 @@ async def cancel_redemption(
     row = await once(ctx.tenant_id, work)
     if row is None:
         raise sdk.Conflict("The redemption is already canceled.")
-    return redemption_view(row)
+    async with sdk.tenant_transaction(ctx.tenant_id):
+        [view] = await redemption_views(ctx, [row])
+    return view
 
 
 # -- expiry ---------------------------------------------------------------------------------

@@ -122,6 +122,28 @@ class RedemptionRepository(sdk.TenantRepository[Redemption]):
 class AllocationRepository(sdk.TenantRepository[Allocation]):
     table = Allocation
 
+    async def shown(self, redemption_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:
+        """Each redemption's allocations with their lots' expiry, soonest-expiring first."""
+        found: dict[uuid.UUID, list[dict]] = {}
+        lots = LotRepository(self.tenant_id)
+        for batch in sdk.chunked(redemption_ids):
+            rows = await self.select().where(Allocation.redemption_id.is_in(batch))
+            expiry = {}
+            for lot_batch in sdk.chunked({row["lot_id"] for row in rows}):
+                for lot in await lots.select(Lot.id, Lot.expires_at).where(Lot.id.is_in(lot_batch)):
+                    expiry[lot["id"]] = lot["expires_at"]
+            for row in rows:
+                found.setdefault(row["redemption_id"], []).append(
+                    {
+                        "lot_id": row["lot_id"],
+                        "points": row["points"],
+                        "expires_at": expiry.get(row["lot_id"]),
+                    }
+                )
+        for shown in found.values():  # in spending order
+            shown.sort(key=lambda a: (a["expires_at"] is None, str(a["expires_at"]), a["lot_id"]))
+        return found
+
     async def of(self, redemption_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
         rows = await self.select(Allocation.lot_id, Allocation.points).where(
             Allocation.redemption_id == redemption_id

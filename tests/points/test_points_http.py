@@ -137,6 +137,12 @@ def test_redemptions_spend_the_soonest_expiring_points_and_cancel_gives_them_bac
     balance_becomes(shop, customer["id"], 80)
     redemption = ok(redeem(shop, customer["id"], points=60, reward="保温杯"), 201)
     assert redemption["status"] == "active" and redemption["points"] == 60
+    # All 50 of the sooner-expiring lot, then 10 of the later one.
+    spent = [(a["points"], a["expires_at"]) for a in redemption["allocations"]]
+    assert [points for points, _ in spent] == [50, 10]
+    assert spent[0][1] < spent[1][1]
+    listed = ok(shop.client.get(f"{BASE}/redemptions", params={"customer_id": customer["id"]}))
+    assert listed["items"][0]["allocations"] == redemption["allocations"]
     assert account(shop, customer["id"])["balance"] == 20
     fresh = ok(shop.client.post(f"{BASE}/redemptions/{redemption['id']}/cancel"))
     assert fresh["status"] == "canceled"
