@@ -25,6 +25,7 @@ from core.idempotency import IdempotencyMiddleware
 from core.jobs.service import JobService
 from core.plugins.controller import PluginController, plugin_routers
 from core.plugins.host import PluginHost
+from core.plugins.schedule_routes import PluginScheduleController
 from core.routes import CORE_ROUTES
 from core.settings import Settings
 
@@ -60,6 +61,7 @@ def create_app(
             health,
             *CORE_ROUTES,
             PluginController,
+            PluginScheduleController,
             *plugin_routers(host),
             *route_handlers,
         ],
@@ -92,7 +94,7 @@ def create_app(
             ),
             security=[{"bearer": []}],
         ),
-        state={"settings": settings, "host": host},
+        state={"settings": settings, "host": host, "jobs": jobs},
         debug=False,
         **config,
     )

@@ -41,7 +41,6 @@ from core.domain.webhooks.schemas import ALL_EVENTS
 from core.domain.webhooks.service import UnsafeDestination, check_destination
 from core.domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from core.ids import uuid7
-from core.plugins.host import JOB_EVENT_PREFIX
 from core.settings import Settings
 from core.tenancy.repository import utcnow
 
@@ -70,8 +69,6 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 def subscribed(events: Any, event_type: str) -> bool:
-    if event_type.startswith(JOB_EVENT_PREFIX):  # plugins' own jobs are not published
-        return False
     names = _decode(events)
     return ALL_EVENTS in names or event_type in names
 

@@ -26,6 +26,7 @@ from core import db
 from core.crypto import FieldCipher
 from core.events import DELIVERY_TIMEOUT_SECONDS, OutboxDispatcher, backoff
 from core.jobs.messages import enqueue_due_messages, send_message
+from core.jobs.ondemand import run_schedule_request
 from core.jobs.redis import redis_settings
 from core.jobs.scheduler import Scheduler
 from core.jobs.webhooks import WebhookDeliverer, enqueue_due_webhooks
@@ -88,6 +89,9 @@ FUNCTIONS = [
         timeout=DELIVERY_TIMEOUT_SECONDS,
     ),
     func(run_schedule, name="run_schedule", max_tries=SCHEDULE_TRIES),
+    # An on-demand run is tried once: its row says failed, with the error, and the admin
+    # may ask again. Run a second time by arq, it sees its row already started.
+    func(run_schedule_request, name="run_schedule_request", keep_result=60, max_tries=1),
     # Retries are the relay's (a new job id per attempt), after the row's backoff.
     func(send_message, name="send_message", keep_result=0, max_tries=1),
     # One job per delivery attempt (id `webhook:<delivery>:<attempt>`); one lost with its
@@ -112,12 +116,14 @@ class JobRunner:
         redis_url: str,
         *,
         work: bool = True,
+        schedule: bool = True,
         cipher: FieldCipher | None = None,
         settings: Settings | None = None,
     ) -> None:
         self.host = host
         self.redis_url = redis_url
         self.work = work
+        self.schedule = schedule
         self.dispatcher = OutboxDispatcher(host)
         self.scheduler = Scheduler(host)
         self.messages = MessageSender(cipher or FieldCipher(Settings.from_env().secret_key))
@@ -154,7 +160,8 @@ class JobRunner:
             redis_settings(self.redis_url), job_serializer=serialize, job_deserializer=deserialize
         )
         self._tasks.append(asyncio.create_task(self._relay(), name="outbox-relay"))
-        self._tasks.append(asyncio.create_task(self._schedule(), name="scheduler"))
+        if self.schedule:
+            self._tasks.append(asyncio.create_task(self._schedule(), name="scheduler"))
         if self.work:
             self.worker = self.make_worker()
             self._tasks.append(asyncio.create_task(self.worker.async_run(), name="arq-worker"))
@@ -172,6 +179,11 @@ class JobRunner:
         with contextlib.suppress(Exception):
             if self.pool is not None:
                 await self.pool.aclose()
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> None:
+        """Queue one job (arq drops a second one with the same id while the first exists)."""
+        assert self.pool is not None, "the job runner is not started"
+        await self.pool.enqueue_job(function, *args, _job_id=job_id)
 
     async def wait(self) -> None:
         await asyncio.gather(*self._tasks)
@@ -203,10 +215,10 @@ class JobRunner:
             await asyncio.sleep(RELAY_SECONDS)
 
 
-async def run_worker_forever(host: Any, redis_url: str) -> None:
+async def run_worker_forever(host: Any, redis_url: str, *, schedule: bool = True) -> None:
     """`patron worker`: the database, then the worker and relay until cancelled."""
     await db.start()
-    runner = JobRunner(host, redis_url)
+    runner = JobRunner(host, redis_url, schedule=schedule)
     await runner.start()
     try:
         await runner.wait()

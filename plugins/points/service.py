@@ -65,10 +65,8 @@ async def once(tenant_id: uuid.UUID, work: Callable[[], Awaitable[T]]) -> T | No
     try:
         async with sdk.tenant_transaction(tenant_id, write=True):
             return await work()
-    except Exception as exc:
-        if sdk.is_unique_violation(exc):
-            return None
-        raise
+    except sdk.UniqueViolation:
+        return None
 
 
 async def require_customer(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> None:

@@ -34,27 +34,26 @@ WELCOMER = """
 from core import sdk
 
 
-class Hooks:
-    @sdk.hookimpl
-    async def patron_customer_created(self, ctx, customer):
-        cid = customer["id"]
-        queued = []
-        if customer.get("email"):
-            for _ in range(2):  # asked twice (as a redelivered hook would): queued once
-                queued.append(await sdk.queue_message(
-                    ctx, channel="email", to=customer["email"], subject="Welcome!",
-                    body=f"Hello {customer['name']}, welcome.", cause_key=f"welcome:{cid}",
-                    customer_id=cid))
-        if customer.get("phone"):
+async def welcome(ctx, event: sdk.CustomerCreated):
+    customer = event.customer
+    cid = customer.id
+    queued = []
+    if customer.email:
+        for _ in range(2):  # asked twice (as a redelivered handler would): queued once
             queued.append(await sdk.queue_message(
-                ctx, channel="http", to=customer["phone"], subject=None,
-                body=f"Welcome, {customer['name']}!", cause_key=f"welcome-sms:{cid}",
+                ctx, channel="email", to=customer.email, subject="Welcome!",
+                body=f"Hello {customer.name}, welcome.", cause_key=f"welcome:{cid}",
                 customer_id=cid))
-        await sdk.record_timeline(ctx, PLUGIN, cid, "queued", "welcome queued",
-                                  data={"queued": queued})
+    if customer.phone:
+        queued.append(await sdk.queue_message(
+            ctx, channel="http", to=customer.phone, subject=None,
+            body=f"Welcome, {customer.name}!", cause_key=f"welcome-sms:{cid}",
+            customer_id=cid))
+    await sdk.record_timeline(ctx, cid, "queued", "welcome queued", data={"queued": queued})
 
 
-PLUGIN = sdk.PluginDescriptor(name="welcomer", title="Welcomer", version="0.1", hooks=Hooks())
+PLUGIN = sdk.PluginDescriptor(name="welcomer", title="Welcomer", version="0.1",
+                              subscriptions={"customer.created": welcome})
 """
 
 

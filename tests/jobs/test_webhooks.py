@@ -258,9 +258,21 @@ def test_events_must_be_known_core_events_plugin_events_or_all(tenant: Tenant):
             "/webhooks", json={"url": "https://example.com/h", "events": events}
         )
         assert response.status_code == 422, (events, response.text)
+    # Names come from the event catalogue: a misspelt core or plugin event, or an event of
+    # a plugin that is not installed, is refused, naming the entry.
+    for misspelt in ("interaction.loged", "gym.membership_startd", "nosuchplugin.happened"):
+        response = tenant.client.post(
+            "/webhooks",
+            json={"url": "https://example.com/h", "events": ["task.completed", misspelt]},
+        )
+        assert response.status_code == 422, (misspelt, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == ["events[1]"]
     ok = tenant.client.post(
         "/webhooks",
-        json={"url": "https://example.com/h", "events": ["*", "gym.checked_in", "task.completed"]},
+        json={
+            "url": "https://example.com/h",
+            "events": ["*", "gym.membership_started", "interaction.logged", "task.completed"],
+        },
     )
     assert ok.status_code == 201, ok.text
 

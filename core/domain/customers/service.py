@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from core import events
+from core.catalogue import CustomerCreated, CustomerDeleted, CustomerPayload, CustomerUpdated
 from core.contactinfo import (
     SENSITIVE_VIEWER_FLOOR,
     mask_id_number,
@@ -93,10 +94,11 @@ class CustomerService:
     # -- writes --------------------------------------------------------------------------
     async def create(self, data: schemas.CustomerCreate) -> schemas.Customer:
         values = self._storable(msgspec.structs.asdict(data))
-        await self._veto("customer.create", None, msgspec.to_builtins(data))
         provenance = data.provenance or schemas.ProvenanceIn()
         now = utcnow()
         async with tenant_transaction(self.ctx.tenant_id, write=True):
+            # Vetoes are asked at one point for every write: first thing in its transaction.
+            await self._veto("customer.create", None, msgspec.to_builtins(data))
             await self._check_references(values, provenance.collected_by)
             tags = values.pop("tags")
             row = await self.customers.insert(
@@ -111,7 +113,9 @@ class CustomerService:
             await self.timeline.record(
                 row["id"], "customer.created", f"Customer {data.name} created", subject_id=row["id"]
             )
-            await self._emit("customer.created", row, sorted(set(tags)))
+            await events.emit(
+                self.ctx, CustomerCreated(customer=self._payload(row, sorted(set(tags))))
+            )
         return self.view(row, sorted(set(tags)))
 
     async def update(
@@ -136,7 +140,8 @@ class CustomerService:
             )
             all_tags = await self.tags.tags_of([current["id"]])
             assert row is not None
-            await self._emit("customer.updated", row, all_tags.get(row["id"], []), changed=changed)
+            customer = self._payload(row, all_tags.get(row["id"], []))
+            await events.emit(self.ctx, CustomerUpdated(customer=customer, changed=changed))
         return self.view(row, all_tags.get(current["id"], []))
 
     async def delete(self, customer_id: uuid.UUID | None) -> None:
@@ -147,9 +152,7 @@ class CustomerService:
             await self.timeline.record(
                 row["id"], "customer.deleted", "Customer deleted", subject_id=row["id"]
             )
-            await events.emit(
-                self.ctx, "customer.deleted", {"customer_id": str(row["id"])}, customer_id=row["id"]
-            )
+            await events.emit(self.ctx, CustomerDeleted(customer_id=row["id"]))
 
     async def restore(self, customer_id: uuid.UUID | None) -> schemas.Customer:
         async with tenant_transaction(self.ctx.tenant_id, write=True):
@@ -232,10 +235,14 @@ class CustomerService:
             current["plugins"] = await self.host.customer_sections(self.ctx, current)
         self.host.veto(self.ctx, action, current, change)
 
-    async def _emit(self, event: str, row: dict, tags: list[str], **extra: Any) -> None:
-        """An event carrying the whole customer, unmasked: plugins act on real values."""
+    def _payload(self, row: dict, tags: list[str]) -> CustomerPayload:
+        """The customer as events carry it: real contact values (plugins act on them), the
+        ID number masked (events reach webhooks and plugins; the secret stays here)."""
         customer = msgspec.to_builtins(self.view(row, tags, unmasked=True))
-        await events.emit(self.ctx, event, {"customer": customer, **extra}, customer_id=row["id"])
+        customer.pop("plugins", None)
+        if customer["id_number"] is not None:
+            customer["id_number"] = mask_id_number(customer["id_number"])
+        return msgspec.convert(customer, CustomerPayload)
 
     async def _require(self, customer_id: uuid.UUID | None) -> dict:
         row = await self.customers.get_active(customer_id)

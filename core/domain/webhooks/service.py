@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from core.catalogue import Catalogue
 from core.crypto import FieldCipher
 from core.db import tenant_transaction
 from core.domain.webhooks import schemas
@@ -32,8 +33,6 @@ from core.tenancy.repository import utcnow
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
-# Namespaces whose events the core publishes: only its own names are valid there.
-CORE_NAMESPACES = frozenset(name.split(".", 1)[0] for name in schemas.CORE_EVENTS)
 
 
 class UnsafeDestination(Exception):
@@ -103,8 +102,17 @@ async def check_destination(url: str, *, allow_private: bool, unresolved_ok: boo
 
 
 class WebhookService:
-    def __init__(self, ctx: TenantContext, cipher: FieldCipher, *, allow_private: bool) -> None:
+    def __init__(
+        self,
+        ctx: TenantContext,
+        cipher: FieldCipher,
+        *,
+        allow_private: bool,
+        known_events: frozenset[str] | None = None,
+    ) -> None:
+        """`known_events`: the event catalogue's names (core and loaded plugins')."""
         self.ctx = ctx
+        self.known_events = known_events if known_events is not None else Catalogue().names()
         self.cipher = cipher
         self.allow_private = allow_private
         self.endpoints = WebhookEndpointRepository(ctx.tenant_id)
@@ -112,9 +120,9 @@ class WebhookService:
 
     async def create(self, data: schemas.WebhookCreate) -> schemas.WebhookCreated:
         errors = [
-            ("events", f"unknown core event {name!r}")
-            for name in data.events
-            if name.split(".", 1)[0] in CORE_NAMESPACES and name not in schemas.CORE_EVENTS
+            (f"events[{i}]", f"unknown event {name!r}")
+            for i, name in enumerate(data.events)
+            if name != schemas.ALL_EVENTS and name not in self.known_events
         ]
         try:
             await check_destination(data.url, allow_private=self.allow_private, unresolved_ok=True)
