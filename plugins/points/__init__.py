@@ -4,8 +4,14 @@
 
 - `ledger`: the rules, pure (property-tested). `store`: the tables' queries and `post`, the
   one way a posting is written (account row locked, entries + lots + stored balance in one
-  transaction). `service`: the operations. `reactions`: what events do (plain functions;
-  `hooks` only adapts the core's hooks to them). `routes`: HTTP.
+  transaction). `service`: the operations, taking the plugin-bound context (`config.Ctx`).
+  `reactions`: the handlers of the descriptor's subscriptions (`payment.recorded`,
+  `task.completed`, `interaction.logged`, membership's `membership.referral_rewarded`) and
+  the daily `expiry` schedule. `hooks`: the customer section. `routes`: HTTP.
+- Events published (`events`), in the posting's transaction: `points.earned` and
+  `points.redeemed` (`customer_id`, `points`, `cause`, `balance` after). Awards, redemptions
+  and their cancellations are on the customer's timeline (`points.awarded`,
+  `points.redeemed`, `points.redemption_canceled`).
 - Every entry's `cause` is unique per tenant: `payment:<id>`, `refund:<id>`,
   `referral:<referred id>` (membership's reward), `referral-first-payment:<referred id>`,
   `activity:task:<id>`, `activity:interaction:<id>`, `award:<uuid>`, `adjust:<uuid>`,

@@ -9,7 +9,7 @@ Campaign times are wall-clock times in the tenant's time zone, without an offset
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -65,14 +65,5 @@ class PointsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return sum(a.points for a in self.activities if a.on == on and a.kind == kind)
 
 
-NAME = "points"
-
-
-def config_of(ctx: Any) -> PointsConfig:
-    """The tenant's validated config, from the caller's context (no I/O); 404 when the tenant
-    has not enabled the plugin. (The descriptor's `config_of`, without importing it.)"""
-    try:
-        found: PointsConfig = ctx.plugins[NAME]
-    except KeyError:
-        raise sdk.NotFound("The plugin points is not enabled for this tenant.") from None
-    return found
+# What the points plugin's code receives: the caller bound to the plugin (`ctx.config`).
+Ctx = sdk.PluginContext[PointsConfig]

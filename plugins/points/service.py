@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from core import sdk
 from plugins.points import ledger
-from plugins.points.config import PointsConfig
+from plugins.points.config import Ctx
+from plugins.points.events import PointsEarned, PointsRedeemed
 from plugins.points.store import (
     AccountRepository,
     AllocationRepository,
@@ -33,30 +34,18 @@ T = TypeVar("T")
 LOG = logging.getLogger(__name__)
 
 
-def local(ctx: sdk.TenantContext, moment: datetime.datetime) -> datetime.datetime:
+def local(ctx: Ctx, moment: datetime.datetime) -> datetime.datetime:
     """A moment as wall-clock time in the tenant's zone (naive)."""
     return moment.astimezone(ZoneInfo(ctx.timezone)).replace(tzinfo=None)
 
 
-def expiry_of(
-    ctx: sdk.TenantContext, config: PointsConfig, earned_at: datetime.datetime
-) -> datetime.datetime | None:
+def expiry_of(ctx: Ctx, earned_at: datetime.datetime) -> datetime.datetime | None:
     """`expiry_months` after the earning, counted in the tenant's calendar."""
-    if config.expiry_months is None:
+    if ctx.config.expiry_months is None:
         return None
     zone = ZoneInfo(ctx.timezone)
     moment = earned_at.astimezone(zone)
-    return ledger.add_months(moment, config.expiry_months).astimezone(datetime.UTC)
-
-
-def moment_of(value: Any) -> datetime.datetime:
-    if isinstance(value, datetime.datetime):
-        found = value
-    elif isinstance(value, str) and value:
-        found = datetime.datetime.fromisoformat(value)
-    else:
-        return sdk.utcnow()
-    return found if found.tzinfo else found.replace(tzinfo=datetime.UTC)
+    return ledger.add_months(moment, ctx.config.expiry_months).astimezone(datetime.UTC)
 
 
 async def once(tenant_id: uuid.UUID, work: Callable[[], Awaitable[T]]) -> T | None:
@@ -69,15 +58,14 @@ async def once(tenant_id: uuid.UUID, work: Callable[[], Awaitable[T]]) -> T | No
         return None
 
 
-async def require_customer(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> None:
+async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
     if not await sdk.customer_exists(ctx, customer_id):
         raise sdk.NotFound("No such customer.")
 
 
 # -- earning --------------------------------------------------------------------------------
 async def earn(
-    ctx: sdk.TenantContext,
-    config: PointsConfig,
+    ctx: Ctx,
     customer_id: uuid.UUID,
     points: int,
     cause: str,
@@ -86,21 +74,24 @@ async def earn(
     earned_at: datetime.datetime | None = None,
     reason: str | None = None,
     lot_extra: dict[str, Any] | None = None,
+    timeline: bool = False,
 ) -> bool:
     """Earn `points` once per `cause`: a lot expiring per config; what the customer owes
-    is netted first. False when the cause was posted before (or there is nothing to earn)."""
+    is netted first. False when the cause was posted before (or there is nothing to earn).
+    `points.earned` is published in the same transaction; `timeline`: an entry on the
+    customer's timeline too (awards by hand, not every payment)."""
     if points <= 0:
         return False
     moment = earned_at or sdk.utcnow()
-    expires_at = expiry_of(ctx, config, moment)
+    expires_at = expiry_of(ctx, moment)
 
     async def work() -> bool:
         if await EntryRepository(ctx.tenant_id).posted(cause):
             return False
-        await post(
+        posted = await post(
             ctx.tenant_id,
             customer_id,
-            config.refund_policy,
+            ctx.config.refund_policy,
             lambda book: book.earn(points, cause, origin, moment, expires_at),
             occurred_at=moment,
             reason=reason,
@@ -108,27 +99,39 @@ async def earn(
             lot_extra=lot_extra,
             load_lots=False,  # an earning only ever touches its own new lot
         )
+        await sdk.emit(
+            ctx,
+            PointsEarned(
+                customer_id=customer_id, points=points, cause=cause, balance=posted.balance
+            ),
+        )
+        if timeline:
+            await sdk.record_timeline(
+                ctx,
+                customer_id,
+                "awarded",
+                f"Awarded {points} points" + (f": {reason}" if reason else ""),
+                data={"points": points, "cause": cause, "balance": posted.balance},
+                occurred_at=moment,
+            )
         return True
 
     return bool(await once(ctx.tenant_id, work))
 
 
-async def earn_on_payment(
-    ctx: sdk.TenantContext, config: PointsConfig, payment: dict[str, Any]
-) -> bool:
+async def earn_on_payment(ctx: Ctx, payment: sdk.PaymentPayload) -> bool:
     """`earn_per_unit` per major unit paid, rounded down, times the campaign multiplier in
     force when the payment was made (tenant time)."""
-    paid_at = moment_of(payment.get("occurred_at"))
-    amount = int(payment["amount"])
-    major = sdk.major_units(amount, str(payment.get("currency") or ctx.currency))
+    paid_at = payment.occurred_at
+    amount = payment.amount
+    major = sdk.major_units(amount, payment.currency or ctx.currency)
     points = ledger.points_for(
-        major, config.earn_per_unit, config.multiplier_at(local(ctx, paid_at))
+        major, ctx.config.earn_per_unit, ctx.config.multiplier_at(local(ctx, paid_at))
     )
-    payment_id = uuid.UUID(str(payment["id"]))
+    payment_id = payment.id
     return await earn(
         ctx,
-        config,
-        uuid.UUID(str(payment["customer_id"])),
+        payment.customer_id,
         points,
         f"payment:{payment_id}",
         "payment",
@@ -137,17 +140,15 @@ async def earn_on_payment(
     )
 
 
-async def reverse_refund(
-    ctx: sdk.TenantContext, config: PointsConfig, refund: dict[str, Any]
-) -> bool:
+async def reverse_refund(ctx: Ctx, refund: sdk.PaymentPayload) -> bool:
     """Take back the share of its payment's points that a refund refunds (see
     `ledger.refund_points`), under the configured `refund_policy`."""
-    if not refund.get("refund_of_id"):
+    if refund.refund_of_id is None:
         return False
-    payment_id = uuid.UUID(str(refund["refund_of_id"]))
-    customer_id = uuid.UUID(str(refund["customer_id"]))
-    cause = f"refund:{refund['id']}"
-    amount = int(refund["amount"])
+    payment_id = refund.refund_of_id
+    customer_id = refund.customer_id
+    cause = f"refund:{refund.id}"
+    amount = refund.amount
 
     async def work() -> bool:
         if await EntryRepository(ctx.tenant_id).posted(cause):
@@ -167,9 +168,9 @@ async def reverse_refund(
         await post(
             ctx.tenant_id,
             customer_id,
-            config.refund_policy,
+            ctx.config.refund_policy,
             lambda book: book.reverse(points, cause, "refund", lot["id"]),
-            occurred_at=moment_of(refund.get("occurred_at")),
+            occurred_at=refund.occurred_at,
             created_by=ctx.user_id,
             account=account,
         )
@@ -179,21 +180,19 @@ async def reverse_refund(
 
 
 async def award(
-    ctx: sdk.TenantContext,
-    config: PointsConfig,
+    ctx: Ctx,
     customer_id: uuid.UUID,
     points: int,
     reason: str,
 ) -> dict[str, Any]:
     await require_customer(ctx, customer_id)
     cause = f"award:{sdk.uuid7()}"
-    await earn(ctx, config, customer_id, points, cause, "award", reason=reason)
+    await earn(ctx, customer_id, points, cause, "award", reason=reason, timeline=True)
     return await account_view(ctx, customer_id)
 
 
 async def adjust(
-    ctx: sdk.TenantContext,
-    config: PointsConfig,
+    ctx: Ctx,
     customer_id: uuid.UUID,
     points: int,
     reason: str,
@@ -201,13 +200,13 @@ async def adjust(
     await require_customer(ctx, customer_id)
     cause = f"adjust:{sdk.uuid7()}"
     now = sdk.utcnow()
-    expires_at = expiry_of(ctx, config, now)
+    expires_at = expiry_of(ctx, now)
 
     async def work() -> None:
         await post(
             ctx.tenant_id,
             customer_id,
-            config.refund_policy,
+            ctx.config.refund_policy,
             lambda book: book.adjust(points, cause, now, expires_at),
             occurred_at=now,
             reason=reason,
@@ -226,7 +225,7 @@ def reward_view(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "cost": row["cost"], "stock": row["stock"]}
 
 
-async def create_reward(ctx: sdk.TenantContext, name: str, cost: int, stock: int | None) -> dict:
+async def create_reward(ctx: Ctx, name: str, cost: int, stock: int | None) -> dict:
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         row = await RewardRepository(ctx.tenant_id).insert(
             name=name, cost=cost, stock=stock, created_at=sdk.utcnow()
@@ -234,7 +233,7 @@ async def create_reward(ctx: sdk.TenantContext, name: str, cost: int, stock: int
     return reward_view(row)
 
 
-async def redemption_views(ctx: sdk.TenantContext, rows: list[dict]) -> list[dict[str, Any]]:
+async def redemption_views(ctx: Ctx, rows: list[dict]) -> list[dict[str, Any]]:
     """Redemptions as shown, with the lots each one spent (call inside a transaction)."""
     shown = await AllocationRepository(ctx.tenant_id).shown([row["id"] for row in rows])
     return [{**redemption_view(row), "allocations": shown.get(row["id"], [])} for row in rows]
@@ -254,8 +253,7 @@ def redemption_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def redeem(
-    ctx: sdk.TenantContext,
-    config: PointsConfig,
+    ctx: Ctx,
     customer_id: uuid.UUID,
     points: int | None,
     reward: str | None,
@@ -286,10 +284,10 @@ async def redeem(
         assert cost is not None
         cause = f"redeem:{redemption_id}"
         try:
-            await post(
+            posted = await post(
                 ctx.tenant_id,
                 customer_id,
-                config.refund_policy,
+                ctx.config.refund_policy,
                 lambda book: book.redeem(cost, cause),
                 occurred_at=now,
                 created_by=ctx.user_id,
@@ -298,6 +296,20 @@ async def redeem(
             )
         except ledger.Short as short:
             raise sdk.Conflict(f"Insufficient balance: {short}.") from None
+        await sdk.emit(
+            ctx,
+            PointsRedeemed(
+                customer_id=customer_id, points=cost, cause=cause, balance=posted.balance
+            ),
+        )
+        await sdk.record_timeline(
+            ctx,
+            customer_id,
+            "redeemed",
+            f"Redeemed {cost} points" + (f" for {label}" if label else ""),
+            data={"points": cost, "redemption_id": redemption_id, "balance": posted.balance},
+            occurred_at=now,
+        )
         return await RedemptionRepository(ctx.tenant_id).insert(
             id=redemption_id,
             customer_id=customer_id,
@@ -316,9 +328,7 @@ async def redeem(
     return view
 
 
-async def cancel_redemption(
-    ctx: sdk.TenantContext, config: PointsConfig, redemption_id: uuid.UUID | None
-) -> dict[str, Any]:
+async def cancel_redemption(ctx: Ctx, redemption_id: uuid.UUID | None) -> dict[str, Any]:
     """Give back the points to the same lots (original expiry) and the stock; a canceled
     redemption is a 409."""
     redemptions = RedemptionRepository(ctx.tenant_id)
@@ -336,10 +346,10 @@ async def cancel_redemption(
         if row["status"] != "active":
             raise sdk.Conflict("The redemption is already canceled.")
         allocations = await AllocationRepository(ctx.tenant_id).of(redemption_id)
-        await post(
+        posted = await post(
             ctx.tenant_id,
             customer_id,
-            config.refund_policy,
+            ctx.config.refund_policy,
             lambda book: book.cancel(allocations, f"cancel:{redemption_id}", now),
             occurred_at=now,
             created_by=ctx.user_id,
@@ -357,6 +367,18 @@ async def cancel_redemption(
         await redemptions.update_where(
             {Redemption.status: "canceled", Redemption.canceled_at: now}
         ).where(Redemption.id == redemption_id)
+        await sdk.record_timeline(
+            ctx,
+            customer_id,
+            "redemption_canceled",
+            f"Redemption of {row['points']} points canceled",
+            data={
+                "points": row["points"],
+                "redemption_id": redemption_id,
+                "balance": posted.balance,
+            },
+            occurred_at=now,
+        )
         updated = await redemptions.get(redemption_id)
         assert updated is not None
         return updated
@@ -370,7 +392,7 @@ async def cancel_redemption(
 
 
 # -- expiry ---------------------------------------------------------------------------------
-async def expire_due(ctx: sdk.TenantContext, config: PointsConfig) -> int:
+async def expire_due(ctx: Ctx) -> int:
     """Expire what is left of every lot past its expiry, once per lot (cause
     `expire:<lot id>`); the number of lots expired."""
     now = sdk.utcnow()
@@ -384,13 +406,12 @@ async def expire_due(ctx: sdk.TenantContext, config: PointsConfig) -> int:
         for row in due:
             by_customer.setdefault(row["customer_id"], []).append(row["id"])
         for customer_id, lot_ids in by_customer.items():
-            await once(ctx.tenant_id, _expire_lots(ctx, config, customer_id, lot_ids, now))
+            await once(ctx.tenant_id, _expire_lots(ctx, customer_id, lot_ids, now))
             done += len(lot_ids)
 
 
 def _expire_lots(
-    ctx: sdk.TenantContext,
-    config: PointsConfig,
+    ctx: Ctx,
     customer_id: uuid.UUID,
     lot_ids: list[uuid.UUID],
     now: datetime.datetime,
@@ -406,7 +427,7 @@ def _expire_lots(
         await post(
             ctx.tenant_id,
             customer_id,
-            config.refund_policy,
+            ctx.config.refund_policy,
             rule,
             occurred_at=now,
             lots=lot_ids,
@@ -416,7 +437,7 @@ def _expire_lots(
 
 
 # -- reading --------------------------------------------------------------------------------
-async def account_view(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> dict[str, Any]:
+async def account_view(ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any]:
     """`{balance, earned, redeemed, expired, owed, verified}`: `verified` is whether the
     stored balance equals the sum of the customer's entries (always, unless a bug or a hand
     edit broke the ledger; a mismatch is logged)."""
@@ -451,13 +472,13 @@ def figures(totals: dict[tuple[str, str], int]) -> dict[str, int]:
     }
 
 
-async def balance_of(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> int:
+async def balance_of(ctx: Ctx, customer_id: uuid.UUID) -> int:
     async with sdk.tenant_transaction(ctx.tenant_id):
         account = await AccountRepository(ctx.tenant_id).of(customer_id)
     return 0 if account is None else int(account["balance"])
 
 
-async def stats(ctx: sdk.TenantContext, start: datetime.date, end: datetime.date) -> dict[str, Any]:
+async def stats(ctx: Ctx, start: datetime.date, end: datetime.date) -> dict[str, Any]:
     """Over the tenant-local days `start` to `end` (both included): earned, redeemed,
     expired; `outstanding` is what accounts held at the end; the most redeemed rewards."""
     if end < start:

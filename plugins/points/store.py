@@ -170,12 +170,13 @@ def _aware(value: Any) -> datetime.datetime:
 
 
 class Posted:
-    """What `post` wrote: the posting, and the id of its first entry (None when the posting
-    had no entry)."""
+    """What `post` wrote: the posting, the ids of its entries, and the account's balance
+    after it."""
 
-    def __init__(self, posting: ledger.Posting, entry_ids: list[uuid.UUID]) -> None:
+    def __init__(self, posting: ledger.Posting, entry_ids: list[uuid.UUID], balance: int) -> None:
         self.posting = posting
         self.entry_ids = entry_ids
+        self.balance = balance
 
 
 async def post(
@@ -263,4 +264,4 @@ async def post(
                 Account.updated_at: sdk.utcnow(),
             }
         ).where(Account.id == account["id"])
-    return Posted(posting, entry_ids)
+    return Posted(posting, entry_ids, book.balance)

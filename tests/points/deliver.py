@@ -6,6 +6,10 @@ Run: `python -m tests.points.deliver TENANT_ID EVENT PAYLOAD_JSON COPIES` with t
 environment (`PATRON_DATABASE_URL`, `PATRON_SECRET_KEY`); EVENT is `payment.recorded` or
 `membership.referral_rewarded`. Prints how many deliveries made an earning (for the referral,
 the points the referrer holds afterwards).
+
+EVENT `outbox:membership.referral_rewarded` instead writes COPIES such events into the
+outbox, each in its own transaction, as the membership plugin would emit them (ordered with
+the referrer's events), for the server's relay to deliver; prints COPIES.
 """
 
 from __future__ import annotations
@@ -14,29 +18,64 @@ import asyncio
 import json
 import sys
 import uuid
+from typing import ClassVar
+
+
+async def publish(tenant_id: uuid.UUID, payload: dict, copies: int) -> int:
+    import msgspec
+
+    from core import db, events
+    from core.jobs.context import job_context
+    from core.plugins.host import PluginHost
+    from core.plugins.loader import discover
+
+    class ReferralRewarded(events.Event, frozen=True, kw_only=True):
+        """`membership.referral_rewarded` as the membership plugin publishes it (a stand-in
+        until that plugin is on main; only points' subscription reads it here)."""
+
+        type: ClassVar[str] = "membership.referral_rewarded"
+        referrer_id: uuid.UUID
+        referred_id: uuid.UUID
+        level: str
+        points: int
+
+    await db.start()
+    try:
+        ctx = await job_context(PluginHost(discover(["points"])), tenant_id)
+        assert ctx is not None
+        event = msgspec.convert(payload, ReferralRewarded)
+        for _ in range(copies):
+            async with db.tenant_transaction(tenant_id, write=True):
+                await events.emit(ctx, event, customer_id=event.referrer_id)
+        return copies
+    finally:
+        await db.stop()
 
 
 async def deliver(tenant_id: uuid.UUID, event: str, payload: dict, copies: int) -> int:
-    from core import db
+    import msgspec
+
+    from core import db, sdk
     from core.jobs.context import job_context
     from core.plugins.host import PluginHost
     from core.plugins.loader import discover
     from plugins.points import reactions, service
-    from plugins.points.config import config_of
 
     await db.start()
     try:
         host = PluginHost(discover(["points"]))
-        ctx = await job_context(host, tenant_id)
-        assert ctx is not None
-        config = config_of(ctx)
+        tenant = await job_context(host, tenant_id)
+        assert tenant is not None
+        ctx = host.bind(tenant, "points")
         if event == "membership.referral_rewarded":
+            rewarded = msgspec.convert(payload, reactions.ReferralRewarded)
             await asyncio.gather(
-                *(reactions.on_referral_rewarded(ctx, config, payload) for _ in range(copies))
+                *(reactions.on_referral_rewarded(ctx, rewarded) for _ in range(copies))
             )
-            return await service.balance_of(ctx, uuid.UUID(payload["referrer_id"]))
+            return await service.balance_of(ctx, rewarded.referrer_id)
+        payment = msgspec.convert(payload, sdk.PaymentPayload)
         results = await asyncio.gather(
-            *(service.earn_on_payment(ctx, config, payload) for _ in range(copies))
+            *(service.earn_on_payment(ctx, payment) for _ in range(copies))
         )
         return sum(1 for made in results if made)
     finally:
@@ -46,7 +85,10 @@ async def deliver(tenant_id: uuid.UUID, event: str, payload: dict, copies: int) 
 def main() -> None:
     tenant_id, event = uuid.UUID(sys.argv[1]), sys.argv[2]
     payload, copies = json.loads(sys.argv[3]), int(sys.argv[4])
-    print(asyncio.run(deliver(tenant_id, event, payload, copies)))
+    if event == "outbox:membership.referral_rewarded":
+        print(asyncio.run(publish(tenant_id, payload, copies)))
+    else:
+        print(asyncio.run(deliver(tenant_id, event, payload, copies)))
 
 
 if __name__ == "__main__":

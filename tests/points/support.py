@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 
 from tests.conftest import Tenant
 from tests.plugins.support import eventually, ok
+from tests.support.server import REPO_ROOT, RunningServer
 
 BASE = "/plugins/points"
 
@@ -62,3 +66,25 @@ def award(tenant: Tenant, customer_id: str, points: int, reason: str = "goodwill
 
 def redeem(tenant: Tenant, customer_id: str, **body: Any) -> Any:
     return tenant.client.post(f"{BASE}/redemptions", json={"customer_id": customer_id, **body})
+
+
+def deliver(server: RunningServer, tenant: Tenant, event: str, payload: dict, copies: int) -> int:
+    """`tests.points.deliver`: the event delivered `copies` times at once, in-process."""
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.points.deliver",
+            tenant.id,
+            event,
+            json.dumps(payload),
+            str(copies),
+        ],
+        env={**server.env, "PICCOLO_CONF": "core.piccolo_conf"},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr[-3000:]
+    return int(made.stdout.strip())

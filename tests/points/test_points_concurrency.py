@@ -4,9 +4,6 @@ side by side; SQLite serialises writers)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,8 +12,16 @@ import pytest
 from tests.conftest import Api, Tenant
 from tests.education.support import pay
 from tests.plugins.support import new_customer, ok
-from tests.points.support import BASE, account, award, balance_becomes, enable_points, entries
-from tests.support.server import REPO_ROOT, RunningServer
+from tests.points.support import (
+    BASE,
+    account,
+    award,
+    balance_becomes,
+    deliver,
+    enable_points,
+    entries,
+)
+from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.postgres_only
 
@@ -92,25 +97,3 @@ def test_membership_referral_rewards_earn_once_per_referred_customer(
     causes = sorted(e["cause"] for e in entries(tenant, referrer["id"]))
     assert causes == sorted([f"referral:{first}", f"referral:{second}"])
     assert account(tenant, referrer["id"])["earned"] == 350
-
-
-def deliver(server: RunningServer, tenant: Tenant, event: str, payload: dict, copies: int) -> int:
-    """`tests.points.deliver`: the event delivered `copies` times at once, in-process."""
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.points.deliver",
-            tenant.id,
-            event,
-            json.dumps(payload),
-            str(copies),
-        ],
-        env={**server.env, "PICCOLO_CONF": "core.piccolo_conf"},
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stderr[-3000:]
-    return int(made.stdout.strip())
