@@ -5,6 +5,7 @@ their cancellation, expiry, statistics, the customer section, and bad input."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 
@@ -17,10 +18,12 @@ from tests.points.support import (
     account,
     award,
     balance_becomes,
+    deliver,
     enable_points,
     entries,
     redeem,
 )
+from tests.support.server import RunningServer
 
 
 @pytest.fixture
@@ -152,6 +155,21 @@ def test_redemptions_spend_the_soonest_expiring_points_and_cancel_gives_them_bac
     assert (found["earned"], found["redeemed"]) == (80, 0)
 
 
+def test_awards_redemptions_and_cancels_are_on_the_customer_timeline(shop: Tenant):
+    customer = new_customer(shop)
+    award(shop, customer["id"], 100, reason="生日")
+    redemption = ok(redeem(shop, customer["id"], points=40, reward="保温杯"), 201)
+    ok(shop.client.post(f"{BASE}/redemptions/{redemption['id']}/cancel"))
+    timeline = ok(shop.client.get(f"/customers/{customer['id']}/timeline"))["items"]
+    shown = {e["kind"]: e for e in timeline if e["kind"].startswith("points.")}
+    assert set(shown) == {"points.awarded", "points.redeemed", "points.redemption_canceled"}
+    assert "100" in shown["points.awarded"]["summary"]
+    assert "生日" in shown["points.awarded"]["summary"]
+    assert shown["points.redeemed"]["data"]["balance"] == 60
+    assert shown["points.redeemed"]["data"]["redemption_id"] == redemption["id"]
+    assert shown["points.redemption_canceled"]["data"]["balance"] == 100
+
+
 def test_expiry_takes_only_unspent_points_once(tenant: Tenant):
     enable_points(tenant, expiry_months=6)
     customer = new_customer(tenant)
@@ -262,6 +280,30 @@ def test_activities_and_referrals_earn_once(tenant: Tenant):
     balance_becomes(tenant, referrer["id"], 208)
     causes = {e["cause"].split(":")[0] for e in entries(tenant, referrer["id"])}
     assert causes == {"referral-first-payment", "activity"}
+
+
+def test_membership_referral_rewards_arrive_through_the_outbox_and_earn_once(
+    server: RunningServer, tenant: Tenant
+):
+    """`membership.referral_rewarded`, written into the outbox as the membership plugin
+    would emit it (that plugin is not installed here) and delivered by the server's relay
+    to points' subscription: one earning per referred customer (`referral:<referred_id>`),
+    however often it arrives."""
+    enable_points(tenant)
+    referrer = new_customer(tenant, "老客户")
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    event = {"referrer_id": referrer["id"], "referred_id": first, "level": "gold", "points": 300}
+    outbox = "outbox:membership.referral_rewarded"
+    assert deliver(server, tenant, outbox, event, 1) == 1
+    balance_becomes(tenant, referrer["id"], 300)
+    # The same reward again, then another referred customer's: ordered with the referrer's
+    # events, so once the second has earned, the repeat has been delivered too.
+    assert deliver(server, tenant, outbox, event, 1) == 1
+    assert deliver(server, tenant, outbox, {**event, "referred_id": second, "points": 50}, 1)
+    balance_becomes(tenant, referrer["id"], 350)
+    causes = sorted(e["cause"] for e in entries(tenant, referrer["id"]))
+    assert causes == sorted([f"referral:{first}", f"referral:{second}"])
+    assert account(tenant, referrer["id"])["earned"] == 350
 
 
 def test_idempotency_key_replays_a_redemption(shop: Tenant):
