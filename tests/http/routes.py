@@ -121,6 +121,12 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "pointsCreateRedemption": lambda ids: {"customer_id": ids["customer_id"], "points": 1},
     "pointsCancelRedemption": lambda ids: {},
     "pointsRunExpiry": lambda ids: {},
+    # The built-in membership plugin.
+    "membershipPinLevel": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "level": "gold",
+        "reason": "sample",
+    },
 }
 
 
@@ -275,6 +281,8 @@ def build_world(tenant: Tenant) -> Ids:
             json=SAMPLE_BODIES["educationCreateEnrollment"](ids),
         )
     )["id"]
+    # The built-in membership plugin, with the default ladder.
+    _created(c.put("/plugins/membership", json={"config": {}}))
     ids["request_id"] = _created(
         c.post(
             "/plugins/education/tier-override-requests",
