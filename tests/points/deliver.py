@@ -7,9 +7,9 @@ environment (`PATRON_DATABASE_URL`, `PATRON_SECRET_KEY`); EVENT is `payment.reco
 `membership.referral_rewarded`. Prints how many deliveries made an earning (for the referral,
 the points the referrer holds afterwards).
 
-EVENT `outbox:membership.referral_rewarded` instead writes COPIES such events into the
-outbox, each in its own transaction, as the membership plugin would emit them (ordered with
-the referrer's events), for the server's relay to deliver; prints COPIES.
+EVENT `outbox:membership.referral_rewarded` instead writes COPIES of the membership
+plugin's event into the outbox again, each in its own transaction (a redelivery through
+the server's relay); prints COPIES.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import asyncio
 import json
 import sys
 import uuid
-from typing import ClassVar
 
 
 async def publish(tenant_id: uuid.UUID, payload: dict, copies: int) -> int:
@@ -28,25 +27,16 @@ async def publish(tenant_id: uuid.UUID, payload: dict, copies: int) -> int:
     from core.jobs.context import job_context
     from core.plugins.host import PluginHost
     from core.plugins.loader import discover
-
-    class ReferralRewarded(events.Event, frozen=True, kw_only=True):
-        """`membership.referral_rewarded` as the membership plugin publishes it (a stand-in
-        until that plugin is on main; only points' subscription reads it here)."""
-
-        type: ClassVar[str] = "membership.referral_rewarded"
-        referrer_id: uuid.UUID
-        referred_id: uuid.UUID
-        level: str
-        points: int
+    from plugins.membership.events import ReferralRewarded
 
     await db.start()
     try:
-        ctx = await job_context(PluginHost(discover(["points"])), tenant_id)
+        ctx = await job_context(PluginHost(discover(["membership", "points"])), tenant_id)
         assert ctx is not None
         event = msgspec.convert(payload, ReferralRewarded)
         for _ in range(copies):
             async with db.tenant_transaction(tenant_id, write=True):
-                await events.emit(ctx, event, customer_id=event.referrer_id)
+                await events.emit(ctx, event)
         return copies
     finally:
         await db.stop()

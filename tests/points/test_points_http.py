@@ -5,13 +5,13 @@ their cancellation, expiry, statistics, the customer section, and bad input."""
 from __future__ import annotations
 
 import datetime
-import uuid
 
 import pytest
 
 from tests.conftest import Api, Tenant
 from tests.education.support import pay, refund
 from tests.http.expect import assert_problem
+from tests.membership.support import enable_membership, referrals
 from tests.plugins.support import eventually, new_customer, ok
 from tests.points.support import (
     BASE,
@@ -285,25 +285,33 @@ def test_activities_and_referrals_earn_once(tenant: Tenant):
 def test_membership_referral_rewards_arrive_through_the_outbox_and_earn_once(
     server: RunningServer, tenant: Tenant
 ):
-    """`membership.referral_rewarded`, written into the outbox as the membership plugin
-    would emit it (that plugin is not installed here) and delivered by the server's relay
-    to points' subscription: one earning per referred customer (`referral:<referred_id>`),
-    however often it arrives."""
+    """A referral rewarded by the membership plugin (`membership.referral_rewarded`,
+    delivered by the outbox relay) earns the referrer its points once per referred
+    customer (cause `referral:<referred_id>`), however often the event arrives."""
+    enable_membership(tenant, referral_rewards={"base": {"points": 50}})
     enable_points(tenant)
     referrer = new_customer(tenant, "老客户")
-    first, second = str(uuid.uuid4()), str(uuid.uuid4())
-    event = {"referrer_id": referrer["id"], "referred_id": first, "level": "gold", "points": 300}
-    outbox = "outbox:membership.referral_rewarded"
-    assert deliver(server, tenant, outbox, event, 1) == 1
-    balance_becomes(tenant, referrer["id"], 300)
-    # The same reward again, then another referred customer's: ordered with the referrer's
-    # events, so once the second has earned, the repeat has been delivered too.
-    assert deliver(server, tenant, outbox, event, 1) == 1
-    assert deliver(server, tenant, outbox, {**event, "referred_id": second, "points": 50}, 1)
-    balance_becomes(tenant, referrer["id"], 350)
+    friend = ok(
+        tenant.client.post("/customers", json={"name": "朋友", "referred_by_id": referrer["id"]}),
+        201,
+    )
+    balance_becomes(tenant, referrer["id"], 50)
+    [referral] = referrals(tenant, referrer["id"])
+    assert (referral["points"], referral["rewarded"]) == (50, True)
+    # Membership's event delivered again, then a second referral: ordered with the
+    # referrer's events, so once the second has earned, the repeat has been delivered too.
+    again = {"referrer_id": referrer["id"], "referred_id": friend["id"], "level": "base"}
+    assert deliver(
+        server, tenant, "outbox:membership.referral_rewarded", {**again, "points": 50}, 2
+    )
+    second = ok(
+        tenant.client.post("/customers", json={"name": "同事", "referred_by_id": referrer["id"]}),
+        201,
+    )
+    balance_becomes(tenant, referrer["id"], 100)
     causes = sorted(e["cause"] for e in entries(tenant, referrer["id"]))
-    assert causes == sorted([f"referral:{first}", f"referral:{second}"])
-    assert account(tenant, referrer["id"])["earned"] == 350
+    assert causes == sorted([f"referral:{friend['id']}", f"referral:{second['id']}"])
+    assert account(tenant, referrer["id"])["earned"] == 100
 
 
 def test_idempotency_key_replays_a_redemption(shop: Tenant):
