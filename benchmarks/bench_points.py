@@ -5,7 +5,7 @@ Run: `python3 -m uv run python -m benchmarks.bench_points [--accounts 1000] [--o
 
 A throwaway PostgreSQL cluster (core/testing/postgres.py), migrated with `patron migrate`,
 one tenant with the points plugin enabled and N customers seeded with `COPY`. Measured
-in-process, through the plugin's own operations (what a route or an event hook calls, without
+in-process, through the plugin's own operations (what a route or an event handler calls, without
 HTTP), with `--concurrency` postings in flight at once on the connection pool:
 
 - earnings/s from payment events (`service.earn_on_payment`, a payment each, spread over
@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from core.ids import uuid7
 from core.testing.postgres import APP_DATABASE, PostgresCluster
@@ -83,13 +84,12 @@ async def measure(
 
 
 async def run(cluster: PostgresCluster, accounts: int, ops: int, concurrency: int) -> None:
-    from core import db
+    from core import db, sdk
     from core.jobs.context import job_context
     from core.plugins.host import PluginHost
     from core.plugins.loader import discover
     from core.plugins.service import PluginService
     from plugins.points import service
-    from plugins.points.config import config_of
     from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
     from tenants.schemas import SignupIn
 
@@ -100,30 +100,31 @@ async def run(cluster: PostgresCluster, accounts: int, ops: int, concurrency: in
     )
     owner = await owner_context(await tenant_by_slug("bench"))
     await PluginService(owner, host).enable("points", {})
-    ctx = await job_context(host, owner.tenant_id, owner.user_id)
-    assert ctx is not None and "points" in ctx.plugins, "points is not enabled"
-    config = config_of(ctx)
+    tenant = await job_context(host, owner.tenant_id, owner.user_id)
+    assert tenant is not None and "points" in tenant.plugins, "points is not enabled"
+    ctx = host.bind(tenant, "points")
     customers = await seed_customers(cluster, ctx.tenant_id, accounts + 1)
     hot, spread = customers[0], customers[1:]
     print(f"PostgreSQL, in-process, {concurrency} postings in flight, {accounts} accounts\n")
 
-    now = datetime.datetime.now(datetime.UTC).isoformat()
+    now = datetime.datetime.now(datetime.UTC)
     payments = [
-        {
-            "id": str(uuid7()),
-            "customer_id": str(spread[n % len(spread)]),
-            "kind": "payment",
-            "amount": 10_000 + n,  # 100.00 CNY and up: 100 points each
-            "currency": CURRENCY,
-            "occurred_at": now,
-        }
+        sdk.PaymentPayload(
+            id=uuid7(),
+            customer_id=spread[n % len(spread)],
+            kind="payment",
+            amount=10_000 + n,  # 100.00 CNY and up: 100 points each
+            currency=CURRENCY,
+            occurred_at=now,
+            created_at=now,
+        )
         for n in range(ops)
     ]
 
-    def earning(payment: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
-        return lambda: service.earn_on_payment(ctx, config, payment)
+    def earning(payment: sdk.PaymentPayload) -> Callable[[], Awaitable[Any]]:
+        return lambda: service.earn_on_payment(ctx, payment)
 
-    warm = [earning({**p, "id": str(uuid7())}) for p in payments[: min(200, ops)]]
+    warm = [earning(msgspec.structs.replace(p, id=uuid7())) for p in payments[: min(200, ops)]]
     await measure("warm-up (earnings)", warm, concurrency)
     await measure(
         "earnings from payment events, spread", [earning(p) for p in payments], concurrency
@@ -133,13 +134,13 @@ async def run(cluster: PostgresCluster, accounts: int, ops: int, concurrency: in
     )
 
     def redemption(customer_id: uuid.UUID, points: int) -> Callable[[], Awaitable[Any]]:
-        return lambda: service.redeem(ctx, config, customer_id, points, None, None)
+        return lambda: service.redeem(ctx, customer_id, points, None, None)
 
     spread_work = [redemption(spread[n % len(spread)], 10) for n in range(ops)]
     await measure("redemptions, spread over the accounts", spread_work, concurrency)
 
     hot_ops = max(ops // 3, 1)
-    await service.award(ctx, config, hot, 10 * (hot_ops // 2), "bench")  # covers half
+    await service.award(ctx, hot, 10 * (hot_ops // 2), "bench")  # covers half
     hot_work = [redemption(hot, 10) for _ in range(hot_ops)]
     result = await measure("redemptions on one hot account (half covered)", hot_work, concurrency)
     unexpected = {k: v for k, v in result["outcomes"].items() if k not in ("ok", "409")}
