@@ -42,7 +42,7 @@ def id_or_404(raw: str, what: str) -> uuid.UUID:
     return parsed
 
 
-def shaped(kind: type, row: dict[str, Any]) -> Any:
+def shaped(kind: type[msgspec.Struct], row: dict[str, Any]) -> Any:
     return msgspec.convert(
         {f: row[f] for f in kind.__struct_fields__ if f in row}, kind, from_attributes=True
     )

@@ -138,7 +138,7 @@ def test_allow_negative_sequences_keep_the_invariants(ops):
 @given(st.integers(0, 10**6), st.integers(1, 10**6), st.lists(st.integers(1, 100), max_size=8))
 def test_refunds_in_parts_take_back_exactly_what_the_payment_earned(earned, paid, parts):
     total, taken = 0, 0
-    for part in parts + [paid]:  # the last refunds whatever is left
+    for part in [*parts, paid]:  # the last refunds whatever is left
         refund = min(part, paid - total)
         step = ledger.refund_points(earned, paid, total, refund)
         assert step >= 0
