@@ -17,16 +17,23 @@ from typing import Any
 
 import msgspec
 
-from core import events
+from core import events, occasions
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.tasks.schemas import Task, TaskCreate, TaskStatus, TaskUpdate
 from core.domain.tasks.service import TaskService
 from core.domain.timeline.service import Timeline
-from core.domain.types import Input, Output
+from core.domain.types import Input, Instant, LocalTime, MonthDay, Output
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError
 from core.ids import parse_id, uuid7
-from core.messaging.service import queue_message
+from core.messaging.service import deliver_message, queue_message
+from core.messaging.templates import (
+    MAX_RENDERED_CHARS,
+    MAX_TEMPLATE_CHARS,
+    MessageTemplate,
+    parse_template,
+    render_template,
+)
 from core.migration_steps import create_index, enable_tenant_rls
 from core.money import major_units
 from core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -47,6 +54,16 @@ from core.tenancy.repository import TenantRepository, utcnow
 from core.tenancy.tables import TenantTable
 
 __all__ = [
+    "MAX_RENDERED_CHARS",
+    "MAX_TEMPLATE_CHARS",
+    "Instant",
+    "LocalTime",
+    "MessageTemplate",
+    "MonthDay",
+    "deliver_message",
+    "occasions",
+    "parse_template",
+    "render_template",
     "CORE_API_VERSION",
     "Excluding",
     "customer_exists",

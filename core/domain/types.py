@@ -41,6 +41,10 @@ Amount = Annotated[int, msgspec.Meta(gt=0, le=10_000_000_000_000)]
 Attributes = dict[text(100), Any]
 # An instant: a time with an offset (a naive time is ambiguous and refused).
 Instant = Annotated[datetime.datetime, msgspec.Meta(tz=True)]
+# A wall-clock time in the tenant's zone, "HH:MM" (e.g. when greetings go out).
+LocalTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# A day of every year, "MM-DD" (checked to exist: "02-31" is refused by `core.occasions`).
+MonthDay = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2}-[0-9]{2}$")]
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

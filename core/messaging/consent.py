@@ -49,9 +49,8 @@ async def refusal(
         return None
     if rows:  # every consent to this purpose was withdrawn
         return f"{purpose} consent withdrawn"
-    if purpose == Purpose.marketing:
-        if (mode or await marketing_mode(tenant_id)) == OPT_IN:
-            return "no active marketing consent (tenant setting marketing_consent: opt_in)"
+    if purpose == Purpose.marketing and (mode or await marketing_mode(tenant_id)) == OPT_IN:
+        return "no active marketing consent (tenant setting marketing_consent: opt_in)"
     return None
 
 
@@ -62,9 +61,7 @@ async def block_queued(
     how many. Call inside the write transaction that withdraws."""
     blocked = await (
         MessageRepository(tenant_id)
-        .update_where(
-            {Message.status: str(MessageStatus.blocked), Message.reason: reason}
-        )
+        .update_where({Message.status: str(MessageStatus.blocked), Message.reason: reason})
         .where(
             Message.customer_id == customer_id,
             Message.purpose == purpose,

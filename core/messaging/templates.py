@@ -91,10 +91,8 @@ def render_template(
     for index, part in enumerate(template.parts):
         if index % 2:
             value = values.get(part)
-            if value is None or value == "":
-                part = (fallback or {}).get(part, "")
-            else:
-                part = str(value)
+            missing = value is None or value == ""
+            part = (fallback or {}).get(part, "") if missing else str(value)
         out.append(part)
         size += len(part)
         if size > MAX_RENDERED_CHARS:
