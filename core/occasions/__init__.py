@@ -220,12 +220,15 @@ async def greet(
     values: Mapping[str, object] | None = None,
     subject: str | None = None,
     purpose: str = "marketing",
+    cause: str | None = None,
 ) -> list[Greeting]:
     """Greet each customer (dicts with `id` and the template's fields) on each of
     `channels`, once per customer, occasion and year (a repeat is "duplicate"), through the
     consent gate ("blocked"); a customer without the channel's address is
     "skipped_no_address". The text: `template` with the customer's fields, `{occasion}`
-    (the occasion's label) and `values`, missing ones from `fallback`.
+    (the occasion's label) and `values`, missing ones from `fallback`. `cause` replaces the
+    once-a-year cause (`<cause>:<customer>`) for a message that is not a yearly greeting
+    (a notice, a reminder); `purpose` is then often "service".
 
     Opens (or joins) a write transaction; pass at most `BATCH` customers per call."""
     greetings: list[Greeting] = []
@@ -235,7 +238,11 @@ async def greet(
             fields = {**{f: customer.get(f) for f in CUSTOMER_FIELDS}, "occasion": occasion.label}
             body = render_template(template, {**fields, **(values or {})}, fallback=fallback)
             for channel in channels:
-                key = cause_key(occasion, customer["id"], day)
+                key = (
+                    f"{cause}:{customer['id']}"
+                    if cause
+                    else cause_key(occasion, customer["id"], day)
+                )
                 if len(channels) > 1:
                     key = f"{key}:{channel}"
                 to = recipient(customer, channel)

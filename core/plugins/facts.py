@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from piccolo.query.functions.aggregate import Sum
 
-from core.domain.customers.repository import CustomerRepository
+from core.domain.customers.repository import CustomerRepository, CustomerTagRepository
 from core.domain.customers.tables import Customer
 from core.domain.payments.repository import PaymentRepository
 from core.domain.payments.tables import Payment
@@ -81,6 +81,14 @@ class CoreFacts:
         for batch in chunked(ids):
             rows.extend(await live().where(Customer.id.is_in(batch)))
         return rows
+
+    async def tagged(self, tag: str) -> list[uuid.UUID]:
+        """The ids of the live customers carrying `tag` (a segment)."""
+        rows = await self.customers_repo.select(Customer.id).where(
+            Customer.deleted_at.is_null(),
+            CustomerTagRepository(self.ctx.tenant_id).customers_tagged(tag),
+        )
+        return [row["id"] for row in rows]
 
     async def net_paid(
         self, currency: str, ids: Iterable[uuid.UUID] | None = None

@@ -1,0 +1,94 @@
+"""The `greetings` schedule: what is due today in the tenant's time zone — birthdays,
+festivals, custom dates and renewal notices — sent at the configured local time, once per
+customer and occasion (the core's occasion engine), through the consent gate.
+
+The schedule ticks hourly; a tick before `send_at` (tenant-local) does nothing, the first
+one at or after it fans the day's greetings out in batches of `sdk.occasions.BATCH` as
+`greet` jobs; later ticks find every cause used and send nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from core import sdk
+from plugins.care import reactions
+from plugins.care.config import GREETING_FIELDS, CareConfig, OccasionConfig, check_template
+from plugins.care.descriptor import care
+from plugins.care.journal import record
+
+GREET_JOB = "greet"
+EVERY = "every 1 hours"
+
+
+def config_of(ctx: sdk.TenantContext) -> CareConfig:
+    return care().config_of(ctx)
+
+
+def due_today(config: CareConfig, moment: datetime.datetime) -> bool:
+    hour, minute = (int(part) for part in config.send_at.split(":"))
+    return moment.time() >= datetime.time(hour, minute)
+
+
+def occasion_config(config: CareConfig, key: str) -> OccasionConfig | None:
+    return next((item for item in config.occasions if item.occasion().key == key), None)
+
+
+async def run(ctx: sdk.TenantContext, now: datetime.datetime | None = None) -> None:
+    """The schedule's job: today's greetings and renewal notices, once."""
+    config = config_of(ctx)
+    moment = sdk.occasions.local_now(ctx.timezone, now)
+    if not due_today(config, moment):
+        return
+    today = moment.date()
+    occasions = [item.occasion() for item in config.occasions]
+    jobs: list[tuple[dict[str, Any], uuid.UUID | None]] = []
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        if any(o.kind == "birthday" for o in occasions):
+            celebrating = await sdk.occasions.customers_born_on(ctx, today, fields=("name",))
+            jobs += batches("birthday", today, [c["id"] for c in celebrating])
+        dated = sdk.occasions.occasions_on(occasions, today)
+        if dated:
+            everyone = [c["id"] for c in await sdk.CoreFacts(ctx).customers(fields=("name",))]
+            for occasion in dated:
+                jobs += batches(occasion.key, today, everyone)
+        if jobs:
+            await sdk.enqueue_jobs(ctx, care(), GREET_JOB, jobs)
+    await reactions.send_due_renewals(ctx, config, today)
+
+
+def batches(
+    key: str, day: datetime.date, ids: list[uuid.UUID]
+) -> list[tuple[dict[str, Any], uuid.UUID | None]]:
+    return [
+        ({"occasion": key, "day": day.isoformat(), "customer_ids": [str(i) for i in batch]}, None)
+        for batch in sdk.chunked(sorted(ids, key=str), sdk.occasions.BATCH)
+    ]
+
+
+async def greet(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
+    """One batch of one occasion (a job; idempotent through the occasion cause keys)."""
+    config = config_of(ctx)
+    item = occasion_config(config, payload["occasion"])
+    if item is None:  # removed from the config since
+        return
+    occasion = item.occasion()
+    day = datetime.date.fromisoformat(payload["day"])
+    template = check_template(item.template, GREETING_FIELDS, "template")
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        people = await sdk.CoreFacts(ctx).customers(
+            [uuid.UUID(i) for i in payload["customer_ids"]],
+            fields=sdk.occasions.CUSTOMER_FIELDS,
+        )
+        greetings = await sdk.occasions.greet(
+            ctx,
+            occasion,
+            sorted(people, key=lambda c: str(c["id"])),
+            template=template,
+            channels=item.channels,
+            day=day,
+            fallback=config.fallback,
+        )
+        await record(ctx, "greeting", occasion.key, greetings, day)
