@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 
 from cli.runtime import migrate
-from core import db
+from core import db, sdk
 from core.crypto import FieldCipher
 from core.domain.customers.schemas import ConsentCreate, CustomerCreate
 from core.domain.customers.service import CustomerService
@@ -247,6 +247,23 @@ async def care_part(host: PluginHost, cipher: FieldCipher) -> dict:
     await callbacks.run(kiri, now=datetime.datetime.fromisoformat("2026-09-30T20:00:00+00:00"))
     out["callbacks_next"] = (await snapshot(kiri))["tasks"]
     out["report_2028_03"] = msgspec.to_builtins(await reports.messages_report(kiri, "2028-03"))
+    # Once per customer, occasion and year, whichever day asks (a time zone changed, a
+    # second plugin): Teachers' Day 2026 again on another day, then in 2027.
+    jia = {"id": customers[("kiritimati", "甲")], "name": "甲", "phone": "13800000001"}
+    template = sdk.parse_template("{name}", ["name"], field="t")
+    out["once_a_year"] = [
+        (
+            await sdk.occasions.greet(
+                kiri,
+                sdk.occasions.festival("teachers_day"),
+                [jia],
+                template=template,
+                channels=["http"],
+                day=day,
+            )
+        )[0].outcome
+        for day in (datetime.date(2026, 9, 20), datetime.date(2027, 9, 10))
+    ]
     return out
 
 

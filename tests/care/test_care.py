@@ -109,6 +109,10 @@ def test_running_the_schedule_twice_sends_once(outcome: dict[str, Any]):
     assert final["blocked"].count("丙，祝您春节快乐！") == 1
 
 
+def test_once_per_customer_occasion_and_year_whichever_day_asks(outcome: dict[str, Any]):
+    assert outcome["care"]["once_a_year"] == ["duplicate", "queued"]
+
+
 def test_qingming_is_never_greeted(outcome: dict[str, Any]):
     care = outcome["care"]
     assert care["qingming"] == care["teachers_pago"]
