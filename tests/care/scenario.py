@@ -170,6 +170,9 @@ async def consent_part(host: PluginHost, cipher: FieldCipher, gateway: Gateway) 
                 )
         # Withdrawn while the marketing message waits (not sent yet): it is cancelled.
         await people.withdraw_consent(ids["withdrawn_later"], granted["withdrawn_later"].id)
+        out[f"{slug} at once"] = {  # before any send: the withdrawal itself blocked it
+            m["body"]: m["status"] for m in await messages(ctx) if "withdrawn_later" in m["body"]
+        }
         await send_all(ctx, cipher)
         await send_all(ctx, cipher)  # a blocked message is never sent later
         out[slug] = {m["body"]: [m["status"], m["reason"]] for m in await messages(ctx)}

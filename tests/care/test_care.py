@@ -62,6 +62,14 @@ def test_a_withdrawn_consent_blocks_and_cancels_the_queued_message(outcome: dict
         ]
 
 
+def test_withdrawing_blocks_the_queued_message_at_once(outcome: dict[str, Any]):
+    for slug in ("optin", "optout"):
+        assert outcome["consent"][f"{slug} at once"] == {
+            f"{slug}:withdrawn_later:marketing": "blocked",
+            f"{slug}:withdrawn_later:service": "queued",
+        }
+
+
 def test_opt_out_sends_marketing_unless_withdrawn(outcome: dict[str, Any]):
     optout = outcome["consent"]["optout"]
     assert optout["optout:none:marketing"] == ["sent", None]
