@@ -4,7 +4,8 @@ customer and occasion (the core's occasion engine), through the consent gate.
 
 The schedule ticks hourly; a tick before `send_at` (tenant-local) does nothing, the first
 one at or after it fans the day's greetings out in batches of `sdk.occasions.BATCH` as
-`greet` jobs; later ticks find every cause used and send nothing twice.
+`greet` jobs and marks the day done (an occasion added to the config later that day waits
+for next year); later ticks fan nothing out, and every cause is used once anyway.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from plugins.care import reactions
 from plugins.care.config import GREETING_FIELDS, CareConfig, OccasionConfig, check_template
 from plugins.care.descriptor import care
 from plugins.care.journal import record
+from plugins.care.repository import CareLogRepository
 
 GREET_JOB = "greet"
 EVERY = "every 1 hours"
@@ -45,7 +47,23 @@ async def run(ctx: sdk.TenantContext, now: datetime.datetime | None = None) -> N
     today = moment.date()
     occasions = [item.occasion() for item in config.occasions]
     jobs: list[tuple[dict[str, Any], uuid.UUID | None]] = []
+    log = CareLogRepository(ctx.tenant_id)
+    marker = f"care:greetings:{today.isoformat()}"
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        # The hourly ticks after the first of the day fan nothing out again.
+        if await log.done([marker]):
+            occasions = []
+        await log.record(
+            [
+                {
+                    "kind": "run",
+                    "occasion": "greetings",
+                    "cause": marker,
+                    "outcome": "done",
+                    "served_on": today,
+                }
+            ]
+        )
         if any(o.kind == "birthday" for o in occasions):
             celebrating = await sdk.occasions.customers_born_on(ctx, today, fields=("name",))
             jobs += batches("birthday", today, [c["id"] for c in celebrating])

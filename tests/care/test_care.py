@@ -11,15 +11,21 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import BACKENDS
 from tests.support.server import REPO_ROOT
 
 WITHDRAWN = "marketing consent withdrawn"
 NO_CONSENT = "no active marketing consent (tenant setting marketing_consent: opt_in)"
 
 
-@pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
+def outcome(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("care")
+    url = f"sqlite:///{Path(tmp) / 'db.sqlite'}"
+    if request.param == "postgresql":  # as the app role: row-level security applies
+        url = request.getfixturevalue("postgres").create_database()
     result = subprocess.run(
         [sys.executable, "-m", "tests.care.scenario"],
         cwd=REPO_ROOT,
@@ -31,7 +37,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "PYTHONPATH": str(REPO_ROOT),
             "PICCOLO_CONF": "core.piccolo_conf",
             "PATRON_PLUGINS": "care",
-            "PATRON_DATABASE_URL": f"sqlite:///{Path(tmp) / 'db.sqlite'}",
+            "PATRON_DATABASE_URL": url,
             "PATRON_SECRET_KEY": "x" * 40,
         },
     )
