@@ -264,6 +264,7 @@ class MessageService:
         customer_id: uuid.UUID | None = None,
         status: MessageStatus | None = None,
         channel: ChannelKind | None = None,
+        purpose: Purpose | None = None,
     ) -> Page[schemas.Message]:
         """Newest first."""
         where = []
@@ -273,6 +274,8 @@ class MessageService:
             where.append(Message.status == str(status))
         if channel is not None:
             where.append(Message.channel == str(channel))
+        if purpose is not None:
+            where.append(Message.purpose == str(purpose))
         async with tenant_transaction(self.ctx.tenant_id):
             page = await self.messages.page(
                 *where, limit=limit, cursor=Cursor.decode(cursor), newest_first=True

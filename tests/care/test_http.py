@@ -103,3 +103,5 @@ def test_messages_show_purpose_and_blocked_status(tenant: Tenant):
     [message] = eventually(blocked)
     assert (message["purpose"], message["status"]) == ("marketing", "blocked")
     assert "marketing consent" in message["reason"]
+    service = c.get("/messages", params={"customer_id": customer["id"], "purpose": "service"})
+    assert service.json()["items"] == []
