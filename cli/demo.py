@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import msgspec
 from rich.console import Console
 from rich.panel import Panel
 
@@ -21,6 +20,7 @@ from core.domain.payments.schemas import PaymentCreate
 from core.domain.payments.service import PaymentService
 from core.domain.tasks.schemas import TaskCreate
 from core.domain.tasks.service import TaskService
+from core.domain.types import convert
 from core.settings import Settings
 from core.tenancy.context import TenantContext
 from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
@@ -74,7 +74,8 @@ CUSTOMERS: list[dict[str, Any]] = [
 
 
 def _convert(data: dict[str, Any], schema: type[Any]) -> Any:
-    return msgspec.convert(data, schema)
+    # `convert` knows the bounded time types (`Instant`, `Day`) of request bodies.
+    return convert(data, schema)
 
 
 async def _populate(ctx: TenantContext) -> None:

@@ -27,7 +27,7 @@ def worker() -> None:
             "PATRON_REDIS_URL is not set: `patron serve` runs the jobs itself on the embedded "
             "default; a separate worker needs a shared Redis."
         )
-    asyncio.run(run_worker_forever(plugin_host(), settings.redis_url))
+    asyncio.run(run_worker_forever(plugin_host(), settings.redis_url, schedule=settings.scheduler))
 
 
 @jobs_app.command("failed")

@@ -12,6 +12,7 @@ from cli.jobs import jobs_app, worker
 from cli.output import console, fail, print_json
 from cli.plugins import plugins_app
 from cli.runtime import migrate, run
+from cli.schedules import schedules_app
 
 app = typer.Typer(help="Patron: multi-tenant customer management.", no_args_is_help=True)
 tenants_app = typer.Typer(help="Manage tenants (platform operator).", no_args_is_help=True)
@@ -21,6 +22,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(events_app, name="events")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(schedules_app, name="schedules")
 app.command("worker")(worker)
 
 

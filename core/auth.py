@@ -7,6 +7,10 @@ No header, path or body can choose another tenant.
 Authorization is declarative: a handler names its weakest admitted role in
 `opt={"min_role": Role.X}` (default: viewer for reads, agent for writes), and one
 app-level guard enforces it together with the read-only state of suspended tenants.
+
+A role too weak for a route that names resources in its path is answered 404 unless every
+id names a row of the caller's own tenant (then 403): a 403 for another tenant's id would
+confirm that it exists somewhere (api.md §2: 404, never 403, for other tenants' ids).
 """
 
 from __future__ import annotations
@@ -23,16 +27,36 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from core import db
 from core.crypto import constant_time_equals, hash_api_key
+from core.domain.contacts.tables import Contact
+from core.domain.customers.tables import Consent, Customer
+from core.domain.interactions.tables import Interaction
+from core.domain.payments.tables import Payment
+from core.domain.tasks.tables import Task
+from core.domain.webhooks.tables import WebhookEndpoint
 from core.errors import Forbidden, NotFound, TenantReadOnly, Unauthorized
+from core.ids import parse_id
 from core.plugins.state import EnabledPlugins
 from core.tenancy.context import Role, TenantContext
-from core.tenancy.repository import utcnow
-from core.tenancy.tables import ApiKey
+from core.tenancy.repository import TenantRepository, utcnow
+from core.tenancy.tables import ApiKey, TenantTable, User
 from core.tenancy.users import UserRepository
 
 PLATFORM_PREFIX = "/api/v1/platform/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+# The table each core path parameter names a row of; a plugin route's other `*_id`
+# parameters are looked up among that plugin's tables.
+ID_TABLES: dict[str, type[TenantTable]] = {
+    "customer_id": Customer,
+    "contact_id": Contact,
+    "consent_id": Consent,
+    "task_id": Task,
+    "interaction_id": Interaction,
+    "payment_id": Payment,
+    "user_id": User,
+    "api_key_id": ApiKey,
+    "webhook_id": WebhookEndpoint,
+}
 
 
 class Operator(msgspec.Struct, frozen=True):
@@ -114,8 +138,9 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=context, auth=context)
 
 
-def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """Plugin routes of disabled plugins (404), the role floor and read-only tenants."""
+async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Plugin routes of disabled plugins (404), the role floor (404 first for ids that are
+    not the tenant's) and read-only tenants."""
     user = connection.scope.get("user")
     if not isinstance(user, TenantContext):
         return  # public and platform routes are guarded by the middleware
@@ -125,6 +150,8 @@ def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     method = connection.scope.get("method", "GET")
     floor = handler.opt.get("min_role") or (Role.viewer if method in SAFE_METHODS else Role.agent)
     if not user.at_least(floor):
+        if not await _ids_are_the_tenants(connection, user, plugin):
+            raise NotFound("Not found.")
         raise Forbidden(f"This needs the role {floor.name} or above; you are {user.role.name}.")
     if (
         method not in SAFE_METHODS
@@ -134,6 +161,34 @@ def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         raise TenantReadOnly(
             f"The tenant is {user.status.value}: its data can be read but not changed."
         )
+
+
+def _lookup(table: type[TenantTable], tenant_id: uuid.UUID) -> TenantRepository[Any]:
+    repository = type(f"{table.__name__}Lookup", (TenantRepository,), {"table": table})
+    return repository(tenant_id)  # type: ignore[no-any-return]
+
+
+async def _ids_are_the_tenants(
+    connection: ASGIConnection, ctx: TenantContext, plugin: str | None
+) -> bool:
+    """Whether every `*_id` path parameter names a row of the caller's tenant."""
+    ids = {k: v for k, v in connection.path_params.items() if k.endswith("_id")}
+    if not ids:
+        return True
+    host = connection.app.state.get("host")
+    plugin_tables = list(host.descriptors[plugin].tables) if host and plugin else []
+    async with db.tenant_transaction(ctx.tenant_id):
+        for name, value in ids.items():
+            row_id = parse_id(str(value))
+            tables = [ID_TABLES[name]] if name in ID_TABLES else plugin_tables
+            if row_id is None or not tables:
+                return False
+            for table in tables:
+                if await _lookup(table, ctx.tenant_id).get(row_id) is not None:
+                    break
+            else:
+                return False
+    return True
 
 
 def tenant_of(request: Request) -> TenantContext:

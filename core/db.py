@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
@@ -19,6 +19,7 @@ from piccolo.engine import Engine, engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from core.errors import UniqueViolation
 from core.settings import DATA_DIR
 
 PICCOLO_CONF = "core.piccolo_conf"
@@ -100,11 +101,77 @@ async def tenant_transaction(tenant_id: uuid.UUID, *, write: bool = False) -> As
         yield
 
 
+def in_transaction() -> bool:
+    """Whether the caller runs inside a transaction (on this task's connection)."""
+    return engine().current_transaction.get() is not None
+
+
+class TransactionRequired(RuntimeError):
+    """A write that must commit with the caller's change was called outside a transaction."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} must be called inside the caller's write transaction "
+            "(`async with sdk.tenant_transaction(ctx.tenant_id, write=True):`), so that it "
+            "commits together with the change that caused it"
+        )
+
+
+def require_transaction(what: str) -> None:
+    if not in_transaction():
+        raise TransactionRequired(what)
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-constraint violation on either backend."""
+    if isinstance(exc, UniqueViolation):
+        return True
     if isinstance(exc, sqlite3.IntegrityError):
         return "UNIQUE" in str(exc)
     return type(exc).__name__ == "UniqueViolationError"
+
+
+def unique_violation(
+    exc: BaseException, column_names: Sequence[str] = ()
+) -> UniqueViolation | None:
+    """The typed error for a database's unique-constraint violation (None for any other
+    error), naming the key's columns when they can be told: SQLite names them; PostgreSQL
+    names the index (`<table>_<columns>_key`, as `create_index` makes them), read against
+    `column_names`, the table's columns (it hides the key under row-level security)."""
+    if isinstance(exc, UniqueViolation):
+        return exc
+    if not is_unique_violation(exc):
+        return None
+    if isinstance(exc, sqlite3.IntegrityError):
+        # "UNIQUE constraint failed: users.tenant_id, users.email"
+        named = str(exc).partition("failed:")[2]
+        columns = [part.strip().rpartition(".")[2] for part in named.split(",") if part.strip()]
+        return UniqueViolation(columns)
+    index = getattr(exc, "constraint_name", None) or ""
+    table = getattr(exc, "table_name", None) or ""
+    return UniqueViolation(_index_columns(index, table, column_names))
+
+
+def _index_columns(index: str, table: str, column_names: Sequence[str]) -> list[str]:
+    """`users_tenant_id_email_key` of table `users` → ["tenant_id", "email"], or []."""
+    middle = index.removeprefix(f"{table}_").removesuffix("_key")
+    if not table or middle == index:
+        return []
+    found: list[str] = []
+    while middle:
+        name = next(
+            (
+                n
+                for n in sorted(column_names, key=len, reverse=True)
+                if middle == n or middle.startswith(n + "_")
+            ),
+            None,
+        )
+        if name is None:
+            return []
+        found.append(name)
+        middle = middle[len(name) + 1 :]
+    return found
 
 
 async def ping() -> bool:

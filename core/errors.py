@@ -50,6 +50,24 @@ class Conflict(PatronError):
     status, slug, title = 409, "conflict", "Conflict with the current state"
 
 
+class UniqueViolation(Conflict):
+    """A write that would give two rows the same value of a unique key (raised by
+    `TenantRepository` on SQLite and PostgreSQL alike; 409 if it escapes a handler).
+
+    `columns` names the key's columns when the database says which (tenant_id first, for
+    a tenant-leading key), else it is empty. On PostgreSQL the failed statement has
+    aborted the transaction: let the error leave it (or check first, or insert with
+    `skip_existing`), rather than writing on after catching it."""
+
+    slug, title = "unique-violation", "A row with this key already exists"
+
+    def __init__(self, columns: Iterable[str] = (), detail: str | None = None) -> None:
+        self.columns = tuple(columns)
+        super().__init__(
+            detail or (f"{self.title}: ({', '.join(self.columns)})" if self.columns else None)
+        )
+
+
 class TenantReadOnly(PatronError):
     status, slug, title = 423, "tenant-read-only", "The tenant is read-only"
 

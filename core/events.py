@@ -1,9 +1,11 @@
-"""Domain events through a transactional outbox.
+"""Domain events and plugin jobs through a transactional outbox.
 
-`emit` writes the event in the same transaction as the change that caused it, so a
-crash between commit and delivery loses nothing. Jobs (core.jobs) deliver pending events
-to the enabled plugins' hooks after commit, one plugin at a time: a plugin that raises is
-retried with backoff (only that plugin), and never undoes the change. After
+`emit` writes an event (a Struct of `core.catalogue`) in the same transaction as the
+change that caused it, so a crash between commit and delivery loses nothing; a plugin's
+background job is a row of kind `job`. Jobs (core.jobs) deliver pending rows after
+commit to their subscribers, one at a time: the enabled plugins subscribing to the event,
+then webhooks (or, for a job, its plugin). A subscriber that raises is retried with
+backoff (only that subscriber), and never undoes the change. After
 `MAX_ATTEMPTS` an event is kept as `dead` with its errors, for `patron jobs retry`.
 """
 
@@ -12,12 +14,14 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
 
 from core import db
+from core.catalogue import Event, encode
 from core.ids import uuid7
 from core.jobs.context import job_context
 from core.jobs.webhooks import fan_out, webhook_subscribers
@@ -33,14 +37,19 @@ BATCH = 200
 PARTITIONS = 16
 # How long a dispatcher holds a batch; a crashed worker's events are free again after it.
 LEASE = datetime.timedelta(seconds=DELIVERY_TIMEOUT_SECONDS)
-WEBHOOKS = "@webhooks"  # the key of a failed webhook fan-out in `last_error`
+WEBHOOKS = "@webhooks"  # webhooks' key in `delivered_to` and `last_error`
+EVENT, JOB = "event", "job"  # the kinds of outbox rows
+# Delivered events are kept this long (for `patron jobs` and debugging), then deleted by
+# the maintenance job: their payloads hold customers' personal data.
+DELIVERED_RETENTION = datetime.timedelta(days=7)
 
 
 class OutboxEvent(TenantTable, tablename="outbox_events"):
     """An event waiting for (or done with) delivery. Read across tenants by the relay, so
     it is exempt from row-level security (see `RLS_EXEMPT`)."""
 
-    type = Varchar(length=64)
+    kind = Varchar(length=8, default=EVENT)  # event | job
+    type = Varchar(length=64)  # the event's name, or a job's "<plugin>.<job>"
     customer_id = UUID(null=True, default=None)
     partition = Integer(default=0)  # by customer: a customer's events stay in order
     actor_id = UUID(null=True, default=None)
@@ -58,28 +67,46 @@ class OutboxRepository(TenantRepository[OutboxEvent]):
     table = OutboxEvent
 
 
-async def emit(
-    ctx: TenantContext, type: str, payload: dict[str, Any], customer_id: uuid.UUID | None = None
-) -> None:
-    """Record an event inside the caller's transaction."""
-    await OutboxRepository(ctx.tenant_id).insert(**_event_row(ctx, type, payload, customer_id))
+async def emit(ctx: TenantContext, event: Event, customer_id: uuid.UUID | None = None) -> None:
+    """Record an event inside the caller's transaction (`TransactionRequired` outside one).
 
-
-async def emit_many(
-    ctx: TenantContext, type: str, items: list[tuple[dict[str, Any], uuid.UUID | None]]
-) -> None:
-    """Record one `type` event per (payload, customer_id) inside the caller's transaction,
-    written in bulk: for work such as re-ranking a whole tenant."""
-    now = utcnow()
-    await OutboxRepository(ctx.tenant_id).insert_many(
-        [_event_row(ctx, type, payload, customer_id, now) for payload, customer_id in items]
+    `customer_id` keeps the customer's events in order; by default the event's own."""
+    db.require_transaction(f"emitting {event.type}")
+    await OutboxRepository(ctx.tenant_id).insert(
+        **_row(ctx, EVENT, event.type, encode(event), customer_id or event.ordering_key())
     )
 
 
-def _event_row(
+async def emit_many(ctx: TenantContext, items: Sequence[Event]) -> None:
+    """Record many events inside the caller's transaction, written in bulk: for work such
+    as re-ranking a whole tenant."""
+    db.require_transaction("emitting events")
+    now = utcnow()
+    await OutboxRepository(ctx.tenant_id).insert_many(
+        [_row(ctx, EVENT, e.type, encode(e), e.ordering_key(), now) for e in items]
+    )
+
+
+async def enqueue_jobs(
+    ctx: TenantContext, job: str, items: Sequence[tuple[dict[str, Any], uuid.UUID | None]]
+) -> None:
+    """Record `<plugin>.<job>` runs, one per (payload, customer_id), in the caller's
+    transaction: they run after commit, ordered with the customer's events."""
+    db.require_transaction(f"enqueuing the job {job}")
+    now = utcnow()
+    await OutboxRepository(ctx.tenant_id).insert_many(
+        [
+            _row(ctx, JOB, job, msgspec.json.encode(payload).decode(), customer_id, now)
+            for payload, customer_id in items
+        ]
+    )
+
+
+def _row(
     ctx: TenantContext,
+    kind: str,
     type: str,
-    payload: dict[str, Any],
+    payload: str,
     customer_id: uuid.UUID | None,
     now: datetime.datetime | None = None,
 ) -> dict[str, Any]:
@@ -87,14 +114,28 @@ def _event_row(
     event_id = uuid7()
     return {
         "id": event_id,
+        "kind": kind,
         "type": type,
         "customer_id": customer_id,
         "partition": (customer_id or event_id).int % PARTITIONS,
         "actor_id": ctx.user_id,
-        "payload": msgspec.json.encode(payload).decode(),
+        "payload": payload,
         "created_at": now,
         "next_attempt_at": now,
     }
+
+
+async def purge_delivered(now: datetime.datetime | None = None) -> int:
+    """Delete events delivered longer than `DELIVERED_RETENTION` ago (across tenants: the
+    outbox is exempt from row-level security); how many."""
+    cutoff = (now or utcnow()) - DELIVERED_RETENTION
+    async with db.transaction(write=True):
+        gone = await (
+            OutboxEvent.delete()
+            .where(OutboxEvent.status == "done", OutboxEvent.created_at < cutoff)
+            .returning(OutboxEvent.id)
+        )
+    return len(gone)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -189,24 +230,28 @@ class OutboxDispatcher:
         return {row["id"] for row in leased}
 
     async def _deliver(self, event: dict[str, Any], batch: _Batch) -> bool:
-        """Deliver to the plugins not yet reached and fan out to webhooks; True when all
-        went well (the batch then marks it done), else the event is rescheduled here."""
+        """Hand the event to every subscriber not yet reached: the enabled plugins'
+        subscriptions (or a job's plugin), then webhooks. True when all went well (the
+        batch then marks it done); else only the failed subscribers are retried later."""
         ctx = await batch.context(event["tenant_id"], event["actor_id"])
         done: list[str] = list(_decode(event["delivered_to"]))
-        outcome = (
-            {}
-            if ctx is None
-            else await self.host.deliver(ctx, event["type"], _decode(event["payload"]), skip=done)
-        )
+        payload = _decode(event["payload"])
+        if ctx is None:
+            outcome: dict[str, str | None] = {}
+        elif event["kind"] == JOB:
+            outcome = await self.host.run_job(ctx, event["type"], payload, skip=done)
+        else:
+            outcome = await self.host.deliver(ctx, event["type"], payload, skip=done)
         done += [plugin for plugin, error in outcome.items() if error is None]
         errors = {plugin: error for plugin, error in outcome.items() if error is not None}
-        # Webhooks get the event whatever the plugins did. Idempotent: retrying the event
-        # (for a failed plugin or a failed fan-out) adds no second delivery.
-        try:
-            await fan_out(event, await batch.subscribers(event["tenant_id"]))
-        except Exception as exc:  # noqa: BLE001 - retried with the event
-            log.exception("webhook fan-out of event %s failed", event["id"])
-            errors[WEBHOOKS] = f"{type(exc).__name__}: {exc}"
+        # Webhooks are one more subscriber: reached once, retried alone when they fail.
+        if event["kind"] == EVENT and WEBHOOKS not in done:
+            try:
+                await fan_out(event, await batch.subscribers(event["tenant_id"]))
+                done.append(WEBHOOKS)
+            except Exception as exc:  # noqa: BLE001 - retried with the event
+                log.exception("webhook fan-out of event %s failed", event["id"])
+                errors[WEBHOOKS] = f"{type(exc).__name__}: {exc}"
         if not errors:
             return True
         attempts = event["attempts"] + 1

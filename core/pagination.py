@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import datetime
+import decimal
 import uuid
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar.params import Parameter
 
+from core.domain.types import to_instant
 from core.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
@@ -21,12 +23,51 @@ Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 T = TypeVar("T")
 
 
-class Cursor(msgspec.Struct, frozen=True, array_like=True):
+# How a cursor's key is written, by type (datetime before date: it is a date subclass).
+_KEY_TAGS: tuple[tuple[str, type], ...] = (
+    ("t", datetime.datetime),
+    ("d", datetime.date),
+    ("b", bool),
+    ("i", int),
+    ("f", float),
+    ("n", decimal.Decimal),
+    ("u", uuid.UUID),
+    ("s", str),
+)
+_READ_KEY = {
+    "t": datetime.datetime.fromisoformat,
+    "d": datetime.date.fromisoformat,
+    "b": bool,
+    "i": int,
+    "f": float,
+    "n": decimal.Decimal,
+    "u": uuid.UUID,
+    "s": str,
+}
+
+
+class Cursor(msgspec.Struct, frozen=True):
+    """Where a keyset page ended: the last row's id and its order key (None when the order
+    is the id itself). The key may be any orderable column value: datetime, date, int,
+    float, Decimal, bool, UUID or text; the token keeps its type."""
+
     last_id: uuid.UUID
-    last_key: datetime.datetime | None = None
+    last_key: Any = None
 
     def encode(self) -> str:
-        return base64.urlsafe_b64encode(msgspec.json.encode(self)).decode().rstrip("=")
+        raw = [str(self.last_id)]
+        if self.last_key is not None:
+            tag = next((t for t, kind in _KEY_TAGS if isinstance(self.last_key, kind)), None)
+            if tag is None:
+                raise TypeError(f"a cursor key cannot be a {type(self.last_key).__name__}")
+            value = self.last_key
+            if tag == "t" and value.tzinfo is None:  # SQLite may hand back naive UTC
+                value = value.replace(tzinfo=datetime.UTC)
+            raw += [
+                tag,
+                value.isoformat() if tag in "td" else value if tag in "bif" else str(value),
+            ]
+        return base64.urlsafe_b64encode(msgspec.json.encode(raw)).decode().rstrip("=")
 
     @classmethod
     def decode(cls, token: str | None) -> Cursor | None:
@@ -34,8 +75,28 @@ class Cursor(msgspec.Struct, frozen=True, array_like=True):
             return None
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            return msgspec.json.decode(raw, type=cls)
-        except (ValueError, msgspec.DecodeError, msgspec.ValidationError):
+            parts = msgspec.json.decode(raw, type=list[str | int | float | bool | None])
+            last_id = uuid.UUID(str(parts[0]))
+            if len(parts) == 1 or parts[1:] == [None]:
+                return cls(last_id)
+            if len(parts) == 2:  # written before keys were typed: a time
+                return cls(last_id, to_instant(str(parts[1])))
+            tag, value = parts[1:]
+            if not isinstance(tag, str) or tag not in _READ_KEY:
+                raise ValueError(tag)
+            key = _READ_KEY[tag](value)  # type: ignore[operator]
+            if tag == "t":
+                key = to_instant(key)  # aware, years 2–9998: as this list writes them
+            return cls(last_id, key)
+        except (
+            ValueError,
+            TypeError,
+            OverflowError,
+            IndexError,
+            decimal.InvalidOperation,
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+        ):
             raise InvalidInput([("cursor", "not a cursor returned by this list")]) from None
 
 

@@ -27,6 +27,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     signup_rate_per_minute: int = 10
+    # PATRON_SCHEDULER=off: no process runs plugin schedules by the clock (the test server's
+    # default); they still run on demand (API, `patron schedules run`).
+    scheduler: bool = True
 
     @property
     def is_embedded_database(self) -> bool:
@@ -48,7 +51,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             stripe_webhook_secret=env.get("PATRON_STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=env.get("PATRON_STRIPE_API_BASE") or None,
             signup_rate_per_minute=int(env.get("PATRON_SIGNUP_RATE_PER_MINUTE") or 10),
+            scheduler=_switch("PATRON_SCHEDULER", env.get("PATRON_SCHEDULER"), default=True),
         )
+
+
+def _switch(name: str, raw: str | None, *, default: bool) -> bool:
+    """An on/off setting: `on|1|true` or `off|0|false` (any case); unset or empty: default."""
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in {"on", "1", "true", "yes"}:
+        return True
+    if value in {"off", "0", "false", "no"}:
+        return False
+    raise ValueError(f"{name} must be on or off, got {raw!r}")
 
 
 def _seconds_list(raw: str | None) -> tuple[int, ...]:

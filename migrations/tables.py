@@ -8,6 +8,7 @@ from core.domain.tasks.tables import Task
 from core.domain.timeline.tables import TimelineEntry
 from core.domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from core.events import OutboxEvent
+from core.jobs.ondemand import ScheduleRequest
 from core.jobs.scheduler import ScheduleRun
 from core.messaging.tables import Message, MessageChannel
 from core.plugins.state import PluginConfigChange, TenantPlugin
@@ -34,4 +35,5 @@ CORE_TABLES = (
     Message,
     WebhookEndpoint,
     WebhookDelivery,
+    ScheduleRequest,
 )

@@ -112,6 +112,9 @@ class StaffService:
             user = await self.users.get(key["user_id"])
             if user is not None:
                 self._may_manage_keys_of(user)
+            elif not self.ctx.at_least(Role.admin):
+                # A key whose staff member is gone is nobody's own: admins clean those up.
+                raise Forbidden("Only an admin may revoke a key whose user no longer exists.")
             await self.keys.update(key["id"], {"revoked_at": utcnow()})
 
     def _may_manage_keys_of(self, user: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from string import Template
 
 import piccolo
 
+import core
 from core.plugins.descriptor import NAME as PLUGIN_NAME
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
@@ -31,6 +32,17 @@ def _migration(name: str, at: datetime.datetime) -> tuple[str, str]:
     """A Piccolo migration's (ID, module name) for the app `name`, stamped `at`."""
     migration_id = at.strftime(MIGRATION_ID)
     return migration_id, f"{name}_{migration_id.replace('-', '_').replace(':', '_').lower()}"
+
+
+def patron_source() -> str:
+    """How the package's install command names Patron: the checkout this Patron runs from
+    (`-e /path/to/patron`: the name `patron` alone would not resolve from an index), or
+    `patron` when it is installed from a distribution."""
+    checkout = Path(core.__file__).resolve().parents[1]
+    pyproject = checkout / "pyproject.toml"
+    if pyproject.exists() and 'name = "patron"' in pyproject.read_text():
+        return f"-e {checkout}"
+    return "patron"
 
 
 def template_values(name: str, now: datetime.datetime | None = None) -> dict[str, str]:
@@ -52,6 +64,7 @@ def template_values(name: str, now: datetime.datetime | None = None) -> dict[str
         "tables_migration_id": tables_id,
         "rls_migration_id": rls_id,
         "piccolo_version": piccolo.__VERSION__,
+        "patron_source": patron_source(),
         # path words
         "PACKAGE": f"patron_{name}",
         "NAME": name,

@@ -9,6 +9,7 @@ missed while nothing ran is the latest due one at the next tick, and runs once.
 from __future__ import annotations
 
 import datetime
+import inspect
 import logging
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from piccolo.columns import Text, Timestamptz, Varchar
 from core import db
 from core.jobs.context import job_context
 from core.jobs.slots import latest_slot
+from core.plugins.descriptor import Schedule
 from core.tenancy.context import TenantStatus
 from core.tenancy.repository import TenantRepository, utcnow
 from core.tenancy.tables import Tenant, TenantTable
@@ -51,6 +53,21 @@ class ScheduleRunRepository(TenantRepository[ScheduleRun]):
         )
 
 
+def schedule_of(descriptor: Any, name: str) -> Schedule | None:
+    """The descriptor's schedule called `name`, if any."""
+    return next((s for s in descriptor.schedules if s.name == name), None)
+
+
+async def run_schedule_job(schedule: Schedule, ctx: Any, now: datetime.datetime) -> None:
+    """The one place a schedule's (resolved) job is called with its plugin-bound `ctx`:
+    `job(ctx)`, or `job(ctx, now=…)` when it
+    takes `now` (the slot's moment, or the instant an on-demand run asked for)."""
+    if "now" in inspect.signature(schedule.job).parameters:
+        await schedule.job(ctx, now=now)
+    else:
+        await schedule.job(ctx)
+
+
 def _job_id(tenant_id: Any, plugin: str, schedule: str, slot: datetime.datetime) -> str:
     return f"schedule:{tenant_id}:{plugin}:{schedule}:{slot.isoformat()}"
 
@@ -72,7 +89,19 @@ class Scheduler:
             configs = await self.host.enabled.configs(tenant["id"], tenant["plugins_revision"])
             for plugin in sorted(configs):
                 for schedule in self.host.descriptors[plugin].schedules:
-                    slot = latest_slot(schedule.every, now, tenant["timezone"])
+                    try:
+                        every = schedule.every_for(configs[plugin])
+                    except ValueError as exc:  # a config stored before the field was a time
+                        log.error(
+                            "tenant %s: schedule %s/%s skipped: config.%s %s",
+                            tenant["id"],
+                            plugin,
+                            schedule.name,
+                            schedule.config_field,
+                            exc,
+                        )
+                        continue
+                    slot = latest_slot(every, now, tenant["timezone"])
                     if await self._claim(tenant["id"], plugin, schedule.name, slot, now):
                         claimed += 1
                         await pool.enqueue_job(
@@ -111,13 +140,13 @@ class Scheduler:
         descriptor = self.host.descriptors.get(plugin)
         if ctx is None or descriptor is None or plugin not in ctx.plugins:
             return  # tenant gone, plugin uninstalled or disabled since the claim
-        job = next((s for s in descriptor.schedules if s.name == schedule), None)
+        job = schedule_of(descriptor, schedule)
         if job is None:
             return
         moment = datetime.datetime.fromisoformat(slot)
         repo = ScheduleRunRepository(ctx.tenant_id)
         try:
-            await job.job(ctx)
+            await run_schedule_job(job, self.host.bind(ctx, plugin), moment)
         except Exception as exc:
             async with db.tenant_transaction(ctx.tenant_id, write=True):
                 run = await repo.run_of(plugin, schedule, moment)

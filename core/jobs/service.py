@@ -31,10 +31,23 @@ class JobService:
             self.host,
             url,
             work=self.settings.redis_url is None,
+            schedule=self.settings.scheduler,
             cipher=FieldCipher(self.settings.secret_key),
             settings=self.settings,
         )
         await self.runner.start()
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> None:
+        """Queue a job for the workers (this process's, or `patron worker`s)."""
+        assert self.runner is not None, "jobs are not started"
+        await self.runner.enqueue(function, *args, job_id=job_id)
+
+    @property
+    def redis_url(self) -> str | None:
+        """The Redis in use: `PATRON_REDIS_URL`, or the embedded one once started."""
+        if self.settings.redis_url is not None:
+            return self.settings.redis_url
+        return self.embedded.url if self.embedded is not None else None
 
     async def stop(self) -> None:
         if self.runner is not None:

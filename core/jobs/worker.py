@@ -25,7 +25,9 @@ from arq.worker import Retry, func
 from core import db
 from core.crypto import FieldCipher
 from core.events import DELIVERY_TIMEOUT_SECONDS, OutboxDispatcher, backoff
+from core.jobs import maintenance
 from core.jobs.messages import enqueue_due_messages, send_message
+from core.jobs.ondemand import run_schedule_request
 from core.jobs.redis import redis_settings
 from core.jobs.scheduler import Scheduler
 from core.jobs.webhooks import WebhookDeliverer, enqueue_due_webhooks
@@ -88,11 +90,22 @@ FUNCTIONS = [
         timeout=DELIVERY_TIMEOUT_SECONDS,
     ),
     func(run_schedule, name="run_schedule", max_tries=SCHEDULE_TRIES),
+    # An on-demand run is tried once: its row says failed, with the error, and the admin
+    # may ask again. Run a second time by arq, it sees its row already started.
+    func(run_schedule_request, name="run_schedule_request", keep_result=60, max_tries=1),
     # Retries are the relay's (a new job id per attempt), after the row's backoff.
     func(send_message, name="send_message", keep_result=0, max_tries=1),
     # One job per delivery attempt (id `webhook:<delivery>:<attempt>`); one lost with its
     # process is enqueued again by the relay when its lease expires.
     func(deliver_webhook, name="deliver_webhook", keep_result=5, max_tries=1),
+    # Housekeeping once per period: the kept result makes a second enqueue of the same
+    # period's id a no-op for the whole period.
+    func(
+        maintenance.maintain,
+        name=maintenance.JOB,
+        keep_result=int(maintenance.PERIOD.total_seconds()),
+        max_tries=1,
+    ),
 ]
 
 
@@ -112,16 +125,22 @@ class JobRunner:
         redis_url: str,
         *,
         work: bool = True,
+        schedule: bool = True,
         cipher: FieldCipher | None = None,
         settings: Settings | None = None,
     ) -> None:
         self.host = host
         self.redis_url = redis_url
         self.work = work
+        self.schedule = schedule
         self.dispatcher = OutboxDispatcher(host)
         self.scheduler = Scheduler(host)
-        self.messages = MessageSender(cipher or FieldCipher(Settings.from_env().secret_key))
-        self.webhooks = WebhookDeliverer(settings or Settings.from_env())
+        settings = settings or Settings.from_env()
+        self.messages = MessageSender(
+            cipher or FieldCipher(settings.secret_key),
+            allow_private=settings.webhook_allow_private,
+        )
+        self.webhooks = WebhookDeliverer(settings)
         self.pool: ArqRedis | None = None
         self.worker: Worker | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -154,7 +173,8 @@ class JobRunner:
             redis_settings(self.redis_url), job_serializer=serialize, job_deserializer=deserialize
         )
         self._tasks.append(asyncio.create_task(self._relay(), name="outbox-relay"))
-        self._tasks.append(asyncio.create_task(self._schedule(), name="scheduler"))
+        if self.schedule:
+            self._tasks.append(asyncio.create_task(self._schedule(), name="scheduler"))
         if self.work:
             self.worker = self.make_worker()
             self._tasks.append(asyncio.create_task(self.worker.async_run(), name="arq-worker"))
@@ -173,6 +193,11 @@ class JobRunner:
             if self.pool is not None:
                 await self.pool.aclose()
 
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> None:
+        """Queue one job (arq drops a second one with the same id while the first exists)."""
+        assert self.pool is not None, "the job runner is not started"
+        await self.pool.enqueue_job(function, *args, _job_id=job_id)
+
     async def wait(self) -> None:
         await asyncio.gather(*self._tasks)
 
@@ -183,6 +208,10 @@ class JobRunner:
                 await self.scheduler.tick(self.pool)
             except Exception:  # noqa: BLE001 - the scheduler outlives any one failure
                 log.exception("scheduler tick failed")
+            try:
+                await maintenance.enqueue_maintenance(self.pool)
+            except Exception:  # noqa: BLE001
+                log.exception("enqueueing maintenance failed")
             await asyncio.sleep(SCHEDULE_SECONDS)
 
     async def _relay(self) -> None:
@@ -203,10 +232,10 @@ class JobRunner:
             await asyncio.sleep(RELAY_SECONDS)
 
 
-async def run_worker_forever(host: Any, redis_url: str) -> None:
+async def run_worker_forever(host: Any, redis_url: str, *, schedule: bool = True) -> None:
     """`patron worker`: the database, then the worker and relay until cancelled."""
     await db.start()
-    runner = JobRunner(host, redis_url)
+    runner = JobRunner(host, redis_url, schedule=schedule)
     await runner.start()
     try:
         await runner.wait()

@@ -1,52 +1,57 @@
 """Safe message templates: `{name}` placeholders and nothing else.
 
-`str.format` on a staff-written template reaches attributes and indexes (`{name.__class__}`)
-and format specs that blow up sizes (`{name:>999999}`); these templates only substitute
-whole values of named fields the caller allows. Exported by `core.sdk`.
+Tenant admins write greeting texts and gateway payloads; `str.format` on such a text is
+a way in (`{name:>2000000000}` allocates gigabytes, `{name.__class__}` walks objects).
+Here a template is parsed once, when it is configured — placeholders are bare names from
+an allowed set, `{{` and `}}` are literal braces, the size is capped — and rendered by
+plain substitution, with the result capped too. Plugins use it through `core.sdk`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from typing import Any
 
 import msgspec
 
 from core.errors import InvalidInput
 
-MAX_TEMPLATE_CHARS = 2000
-MAX_RENDERED_CHARS = 10_000
+MAX_TEMPLATE_CHARS = 4000
+MAX_PLACEHOLDERS = 50
+MAX_RENDERED_CHARS = 100_000
+# The http channel's JSON payload template (`HttpConfig.template`).
+MAX_JSON_TEMPLATE_BYTES = 8192
+MAX_JSON_TEMPLATE_PLACEHOLDERS = 8
+MAX_JSON_TEMPLATE_DEPTH = 8
 
-# `{{` and `}}` are literal braces; `{name}` a placeholder; any other brace is an error.
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ONLY_NAMES = "only {name}, with no format spec, conversion, attribute or index"
 
 
 class MessageTemplate(msgspec.Struct, frozen=True):
-    """A parsed template: literal text and placeholder names, alternating (`parts[1::2]`
-    are names)."""
+    """A parsed template: literal text and placeholder names, in order."""
 
-    text: str
-    parts: tuple[str, ...]
+    parts: tuple[tuple[bool, str], ...]  # (is_placeholder, text or name)
 
     @property
-    def fields(self) -> frozenset[str]:
-        return frozenset(self.parts[1::2])
+    def placeholders(self) -> list[str]:
+        return [text for is_name, text in self.parts if is_name]
 
 
 def parse_template(text: str, allowed: Collection[str], *, field: str) -> MessageTemplate:
-    """Parse `text`; `InvalidInput([(field, ...)])` naming the offending placeholder when it
-    is not one of `allowed`, has a format spec, conversion, attribute or index, or when the
-    braces do not match or the text is longer than `MAX_TEMPLATE_CHARS`."""
+    """Parse `text`; `InvalidInput` naming `field` for anything but `{name}` placeholders
+    from `allowed` (no format specs, conversions, attribute or index access), a stray
+    brace, more than `MAX_PLACEHOLDERS` placeholders or more than `MAX_TEMPLATE_CHARS`."""
     if not isinstance(text, str):
         raise InvalidInput([(field, "must be a string")])
     if len(text) > MAX_TEMPLATE_CHARS:
         raise InvalidInput([(field, f"at most {MAX_TEMPLATE_CHARS} characters")])
-    if "\x00" in text:
-        raise InvalidInput([(field, "must not contain NUL")])
-    parts: list[str] = []
+    parts: list[tuple[bool, str]] = []
     literal: list[str] = []
     position = 0
+    count = 0
     for match in _TOKEN.finditer(text):
         literal.append(text[position : match.start()])
         position = match.end()
@@ -56,26 +61,23 @@ def parse_template(text: str, allowed: Collection[str], *, field: str) -> Messag
             continue
         name = match.group(1)
         if name is None:
-            raise InvalidInput([(field, f"unmatched {token!r} at {match.start()}; use {{{{ }}}}")])
+            raise InvalidInput(
+                [(field, f"a lone {token!r}: write {token * 2!r} for a literal brace")]
+            )
         if not _NAME.match(name):
-            raise InvalidInput(
-                [(field, f"placeholder {{{name}}} is not a plain field name like {{name}}")]
-            )
+            raise InvalidInput([(field, f"{{{name}}} is not a placeholder: {ONLY_NAMES}")])
         if name not in allowed:
-            raise InvalidInput(
-                [
-                    (
-                        field,
-                        f"unknown field {{{name}}}; allowed: "
-                        + ", ".join(f"{{{a}}}" for a in sorted(allowed)),
-                    )
-                ]
-            )
-        parts.extend(("".join(literal), name))
+            known = ", ".join("{" + n + "}" for n in sorted(allowed))
+            raise InvalidInput([(field, f"unknown placeholder {{{name}}}; use {known}")])
+        count += 1
+        if count > MAX_PLACEHOLDERS:
+            raise InvalidInput([(field, f"at most {MAX_PLACEHOLDERS} placeholders")])
+        parts.append((False, "".join(literal)))
         literal = []
+        parts.append((True, name))
     literal.append(text[position:])
-    parts.append("".join(literal))
-    return MessageTemplate(text=text, parts=tuple(parts))
+    parts.append((False, "".join(literal)))
+    return MessageTemplate(parts=tuple(p for p in parts if p[0] or p[1]))
 
 
 def render_template(
@@ -84,17 +86,58 @@ def render_template(
     *,
     fallback: Mapping[str, str] | None = None,
 ) -> str:
-    """Substitute each placeholder with `values[name]` (a missing or None value takes
-    `fallback[name]`, else ""); the result is cut at `MAX_RENDERED_CHARS`."""
+    """Plain substitution: a missing or None value takes `fallback[name]` or "". The
+    result is cut at `MAX_RENDERED_CHARS`."""
     out: list[str] = []
     size = 0
-    for index, part in enumerate(template.parts):
-        if index % 2:
-            value = values.get(part)
-            missing = value is None or value == ""
-            part = (fallback or {}).get(part, "") if missing else str(value)
-        out.append(part)
-        size += len(part)
-        if size > MAX_RENDERED_CHARS:
+    for is_name, text in template.parts:
+        if is_name:
+            value = values.get(text)
+            text = (fallback or {}).get(text, "") if value is None else str(value)
+        out.append(text[: MAX_RENDERED_CHARS - size])
+        size += len(out[-1])
+        if size >= MAX_RENDERED_CHARS:
             break
-    return "".join(out)[:MAX_RENDERED_CHARS]
+    return "".join(out)
+
+
+# -- JSON payload templates (the http channel) ------------------------------------------
+
+
+def parse_json_template(template: Any, allowed: Collection[str], *, field: str) -> None:
+    """Check a JSON payload template: every string a `parse_template` template, at most
+    `MAX_JSON_TEMPLATE_PLACEHOLDERS` placeholders in all, `MAX_JSON_TEMPLATE_BYTES` of
+    JSON and `MAX_JSON_TEMPLATE_DEPTH` levels; `InvalidInput` naming the path."""
+    if len(msgspec.json.encode(template)) > MAX_JSON_TEMPLATE_BYTES:
+        raise InvalidInput([(field, f"at most {MAX_JSON_TEMPLATE_BYTES} bytes of JSON")])
+    count = 0
+
+    def walk(value: Any, path: str, depth: int) -> None:
+        nonlocal count
+        if depth > MAX_JSON_TEMPLATE_DEPTH:
+            raise InvalidInput([(path, f"at most {MAX_JSON_TEMPLATE_DEPTH} levels deep")])
+        if isinstance(value, str):
+            count += len(parse_template(value, allowed, field=path).placeholders)
+            if count > MAX_JSON_TEMPLATE_PLACEHOLDERS:
+                raise InvalidInput(
+                    [(field, f"at most {MAX_JSON_TEMPLATE_PLACEHOLDERS} placeholders in all")]
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}", depth + 1)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]", depth + 1)
+
+    walk(template, field, 0)
+
+
+def render_json_template(template: Any, fields: Mapping[str, str]) -> Any:
+    """The payload: every string of the (checked) template rendered with `fields`."""
+    if isinstance(template, str):
+        return render_template(parse_template(template, fields, field="template"), fields)
+    if isinstance(template, dict):
+        return {key: render_json_template(value, fields) for key, value in template.items()}
+    if isinstance(template, list):
+        return [render_json_template(value, fields) for value in template]
+    return template

@@ -9,7 +9,10 @@ from litestar import Controller, Router, delete, get, put
 from litestar.di import Provide
 
 from core.domain.types import Input
+from core.plugins.context import PluginContext
+from core.plugins.descriptor import PluginDescriptor
 from core.plugins.host import PluginHost
+from core.plugins.schedule_routes import schedule_handlers
 from core.plugins.service import PluginConfigChangeOut, PluginService, PluginStateOut
 from core.tenancy.context import Role, TenantContext
 
@@ -51,6 +54,15 @@ def _config_handlers(name: str) -> list[Any]:
     return [enable, disable, changes]
 
 
+def _plugin_ctx(descriptor: PluginDescriptor[Any]) -> Any:
+    """The `plugin_ctx` dependency of a plugin's routes: the caller bound to the plugin."""
+
+    def provide(ctx: TenantContext) -> PluginContext[Any]:
+        return PluginContext.bind(ctx, descriptor)
+
+    return provide
+
+
 def plugin_routers(host: PluginHost) -> list[Router]:
     """Each plugin's routes, mounted once under /api/v1/plugins/<name>/; `opt["plugin"]`
     makes the app's access guard answer 404 (before any role check) to tenants that have
@@ -58,9 +70,12 @@ def plugin_routers(host: PluginHost) -> list[Router]:
     return [
         Router(
             f"/api/v1/plugins/{d.name}",
-            route_handlers=[*d.routes, *_config_handlers(d.name)],
+            route_handlers=[*d.routes, *_config_handlers(d.name), *schedule_handlers(d.name)],
             opt={"plugin": d.name},
-            dependencies={"service": Provide(plugin_service, sync_to_thread=False)},
+            dependencies={
+                "service": Provide(plugin_service, sync_to_thread=False),
+                "plugin_ctx": Provide(_plugin_ctx(d), sync_to_thread=False),
+            },
             tags=[f"plugin: {d.name}"],
         )
         for d in host.descriptors.values()

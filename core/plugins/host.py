@@ -2,7 +2,12 @@
 
 Hooks reach only the plugins a tenant enabled: a subset caller is built once per hook
 and enabled set, then cached. Contribution hooks are called plugin by plugin so that
-one failing plugin only loses its own part of a response.
+one failing plugin only loses its own part of a response. Every hook, job and
+subscription handler gets the caller's context bound to its plugin (`PluginContext`).
+
+Events are not hooks: `deliver` hands an outbox event to the plugins subscribing to it
+(`descriptor.subscriptions`), each handler getting the event decoded into the type it
+annotates (see `core.plugins.subscriptions`).
 """
 
 from __future__ import annotations
@@ -16,44 +21,31 @@ import pluggy
 from litestar import Litestar, Router
 from litestar.di import Provide
 
+from core.catalogue import Catalogue
 from core.errors import InvalidInput
 from core.plugins import hookspecs
-from core.plugins.descriptor import PluginDescriptor, PluginTimelineEntry, Veto
+from core.plugins.context import PluginContext
+from core.plugins.descriptor import PluginDescriptor, PluginError, PluginTimelineEntry, Veto
 from core.plugins.state import EnabledPlugins
+from core.plugins.subscriptions import Subscription, subscription_of
 from core.tenancy.context import TenantContext
 
 log = logging.getLogger("patron.plugins")
-
-EVENT_HOOKS = {
-    "customer.created": "patron_customer_created",
-    "customer.updated": "patron_customer_updated",
-    "customer.deleted": "patron_customer_deleted",
-    "payment.recorded": "patron_payment_recorded",
-    "task.completed": "patron_task_completed",
-    "interaction.logged": "patron_interaction_logged",
-}
-OWN_EVENT_HOOKS = {
-    "plugin.enabled": "patron_plugin_enabled",
-    "plugin.disabled": "patron_plugin_disabled",
-    "plugin.reconfigured": "patron_plugin_reconfigured",
-}
-
-
-# Plugin jobs travel through the outbox as events named "job:<plugin>.<name>".
-JOB_EVENT_PREFIX = "job:"
 
 
 class _NoHooks:
     """Stands in for a plugin that implements no hook."""
 
 
-# Served by the host under /api/v1/plugins/<name>/ for every plugin (its config routes).
-RESERVED_PLUGIN_PATHS = frozenset({"", "/changes"})
+# Served by the host under /api/v1/plugins/<name>/ for every plugin (its config routes, its
+# schedules and their runs: everything under /schedules too).
+RESERVED_PLUGIN_PATHS = frozenset({"", "/changes", "/schedules"})
+RESERVED_PLUGIN_PREFIXES = ("/schedules/",)
 
 
 # What the app and the plugin routers provide by name: a plugin's parameter of one of these
 # names (other than taking `ctx`) is ambiguous, and Litestar would refuse the whole app.
-PROVIDED_NAMES = ("ctx", "cipher", "host", "service")
+PROVIDED_NAMES = ("ctx", "cipher", "host", "service", "plugin_ctx")
 
 
 def _stand_in() -> Callable[[], None]:
@@ -74,7 +66,7 @@ def _routes_mount(descriptor: PluginDescriptor) -> bool:
         path
         for handler in descriptor.routes
         for path in getattr(handler, "paths", ())
-        if path.rstrip("/") in RESERVED_PLUGIN_PATHS
+        if path.rstrip("/") in RESERVED_PLUGIN_PATHS or path.startswith(RESERVED_PLUGIN_PREFIXES)
     )
     if reserved:
         log.error(
@@ -107,12 +99,33 @@ class PluginHost:
         self.manager.add_hookspecs(hookspecs)
         self.descriptors: dict[str, PluginDescriptor] = {}
         self._hooks_of: dict[str, object] = {}
+        # {event name: {plugin: subscription}}, plugins in name order
+        self.subscriptions: dict[str, dict[str, Subscription]] = {}
         for descriptor in sorted(descriptors, key=lambda d: d.name):
             self._register(descriptor)
+        self.catalogue = Catalogue(
+            (d.name, event) for d in self.descriptors.values() for event in d.events
+        )
+        for event, subscribers in sorted(self.subscriptions.items()):
+            if event not in self.catalogue.events:
+                log.warning(
+                    "plugins %s subscribe to %r, which no loaded plugin publishes",
+                    sorted(subscribers),
+                    event,
+                )
         self.enabled = EnabledPlugins(self.descriptors)
         self._callers: dict[tuple[str, frozenset[str]], Any] = {}
 
     def _register(self, descriptor: PluginDescriptor) -> None:
+        try:
+            descriptor = descriptor.resolved()
+            subscriptions = {
+                event: subscription_of(descriptor.name, event, handler)
+                for event, handler in descriptor.subscriptions.items()
+            }
+        except PluginError as exc:
+            log.error("plugin %r is skipped: %s", descriptor.name, exc)
+            return
         if not _routes_mount(descriptor):
             return
         hooks = descriptor.hooks if descriptor.hooks is not None else _NoHooks()
@@ -126,6 +139,12 @@ class PluginHost:
             return
         self.descriptors[descriptor.name] = descriptor
         self._hooks_of[descriptor.name] = hooks
+        for event, subscription in subscriptions.items():
+            self.subscriptions.setdefault(event, {})[descriptor.name] = subscription
+
+    def bind(self, ctx: TenantContext, plugin: str) -> PluginContext[Any]:
+        """`ctx` bound to a loaded plugin (what its hooks, jobs and handlers get)."""
+        return PluginContext.bind(ctx, self.descriptors[plugin])
 
     # -- dispatch --------------------------------------------------------------------------
     def _caller(self, hook: str, enabled: Iterable[str]) -> Any:
@@ -158,7 +177,9 @@ class PluginHost:
         sections: dict[str, Any] = {}
         for impl in self._impls(ctx, "patron_customer_section"):
             try:
-                section = await self._await(impl.function(ctx=ctx, customer=customer))
+                section = await self._await(
+                    impl.function(ctx=self.bind(ctx, impl.plugin_name), customer=customer)
+                )
             except Exception:  # noqa: BLE001 - the response goes on without this section
                 log.exception(
                     "tenant %s: plugin %s failed in patron_customer_section",
@@ -178,7 +199,7 @@ class PluginHost:
             try:
                 found = await self._await(
                     impl.function(
-                        ctx=ctx,
+                        ctx=self.bind(ctx, impl.plugin_name),
                         customer_id=customer_id,
                         newer_than=newer_than,
                         not_newer_than=not_newer_than,
@@ -199,7 +220,7 @@ class PluginHost:
         """`?<plugin>.<key>=value`: the plugin's query of matching customer ids."""
         plugin, _, key = name.partition(".")
         impl = self._impl_of(plugin, "patron_customer_filter") if plugin in ctx.plugins else None
-        query = impl.function(ctx=ctx, key=key, value=value) if impl else None
+        query = impl.function(ctx=self.bind(ctx, plugin), key=key, value=value) if impl else None
         if query is None:
             raise InvalidInput([(name, "not a filter of an enabled plugin")])
         return query
@@ -217,57 +238,49 @@ class PluginHost:
     ) -> None:
         """Raise the first plugin veto of a core write, if any (plugins asked in name order)."""
         for impl in self.vetoers(ctx):
-            verdict = impl.function(ctx=ctx, action=action, current=current, change=change)
+            verdict = impl.function(
+                ctx=self.bind(ctx, impl.plugin_name), action=action, current=current, change=change
+            )
             if isinstance(verdict, Veto):
                 raise verdict.as_error(impl.plugin_name)
 
-    # -- events ----------------------------------------------------------------------------
+    # -- events and jobs ---------------------------------------------------------------------
     async def deliver(
         self, ctx: TenantContext, event: str, payload: dict[str, Any], skip: Iterable[str] = ()
     ) -> dict[str, str | None]:
-        """Run the event's hook in each enabled plugin not in `skip`.
+        """Hand the event to each enabled plugin subscribing to it and not in `skip` (for a
+        plugin lifecycle event: the plugin it names, enabled or not).
 
         Returns {plugin: None on success, or the error text} so that the caller retries
-        only the plugins that failed.
+        only the subscribers that failed.
         """
-        if event.startswith(JOB_EVENT_PREFIX):
-            return await self._run_job(ctx, event.removeprefix(JOB_EVENT_PREFIX), payload, skip)
-        if event in OWN_EVENT_HOOKS:
-            plugin = payload["plugin"]
-            impl = self._impl_of(plugin, OWN_EVENT_HOOKS[event])
-            impls = [impl] if impl is not None else []
-        elif event in EVENT_HOOKS:
-            impls = self._impls(ctx, EVENT_HOOKS[event])
+        subscribers = self.subscriptions.get(event, {})
+        known = self.catalogue.events.get(event)
+        if known is not None and known.own:
+            names = [payload.get("plugin")]
         else:
-            return {}
+            names = [name for name in subscribers if name in ctx.plugins]
         outcome: dict[str, str | None] = {}
-        for impl in impls:
-            if impl.plugin_name in skip:
-                continue
-            kwargs = {k: v for k, v in payload.items() if k in impl.argnames}
+        for name in sorted(n for n in names if n in subscribers and n not in skip):
             try:
-                await self._await(impl.function(ctx=ctx, **kwargs))
-                outcome[impl.plugin_name] = None
+                await subscribers[name].handle(self.bind(ctx, name), payload)
+                outcome[name] = None
             except Exception as exc:  # noqa: BLE001 - recorded, retried later
-                log.exception(
-                    "tenant %s: plugin %s failed handling %s",
-                    ctx.tenant_id,
-                    impl.plugin_name,
-                    event,
-                )
-                outcome[impl.plugin_name] = f"{type(exc).__name__}: {exc}"
+                log.exception("tenant %s: plugin %s failed handling %s", ctx.tenant_id, name, event)
+                outcome[name] = f"{type(exc).__name__}: {exc}"
         return outcome
 
-    async def _run_job(
-        self, ctx: TenantContext, job: str, payload: dict[str, Any], skip: Iterable[str]
+    async def run_job(
+        self, ctx: TenantContext, job: str, payload: dict[str, Any], skip: Iterable[str] = ()
     ) -> dict[str, str | None]:
+        """Run the plugin job `<plugin>.<name>`; {plugin: None or the error text}."""
         plugin, _, name = job.partition(".")
         descriptor = self.descriptors.get(plugin)
         run = descriptor.jobs.get(name) if descriptor is not None else None
         if run is None or plugin not in ctx.plugins or plugin in skip:
             return {}  # uninstalled or disabled since: nothing to do
         try:
-            await run(ctx, payload)
+            await run(self.bind(ctx, plugin), payload)  # type: ignore[operator]
         except Exception as exc:  # noqa: BLE001 - recorded, retried later
             log.exception("tenant %s: plugin %s failed in job %s", ctx.tenant_id, plugin, name)
             return {plugin: f"{type(exc).__name__}: {exc}"}

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from core import db, events
+from core.catalogue import PluginDisabled, PluginEnabled, PluginReconfigured
 from core.errors import NotFound
 from core.plugins.descriptor import PluginDescriptor
 from core.plugins.host import PluginHost
@@ -84,8 +85,12 @@ class PluginService:
                 row = await self.states.update(row["id"], values)
             action = "reconfigured" if was_enabled else "enabled"
             await self._record(name, action, old if was_enabled else None, config)
-            payload = {"plugin": name, **({"old": old} if was_enabled else {})}
-            await events.emit(self.ctx, f"plugin.{action}", payload)
+            await events.emit(
+                self.ctx,
+                PluginReconfigured(plugin=name, old=old)
+                if was_enabled
+                else PluginEnabled(plugin=name),
+            )
         return self._state(descriptor, row)
 
     async def disable(self, name: str) -> None:
@@ -100,7 +105,7 @@ class PluginService:
                 {"enabled": False, "updated_at": utcnow(), "updated_by": self.ctx.user_id},
             )
             await self._record(name, "disabled", decode_json(row["config"]), None)
-            await events.emit(self.ctx, "plugin.disabled", {"plugin": name})
+            await events.emit(self.ctx, PluginDisabled(plugin=name))
 
     async def history(self, name: str) -> list[PluginConfigChangeOut]:
         self._descriptor(name)

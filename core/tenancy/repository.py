@@ -3,6 +3,9 @@
 A repository is constructed with a tenant id and every query it builds is filtered by
 it; there is no method that takes a row id without the tenant. A test walks the source
 tree and fails when a tenant table is queried anywhere else.
+
+Writes that break a unique key raise `UniqueViolation` on both databases, and aggregates
+come back as one Python type on both (`core.tenancy.aggregates`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -18,9 +22,10 @@ from piccolo.columns import JSON, Column
 from piccolo.columns.combination import Where, WhereRaw
 from piccolo.query import Count, Delete, Select, Update
 
-from core.db import is_postgres
+from core.db import is_postgres, unique_violation
 from core.ids import uuid7
 from core.pagination import Cursor, Page
+from core.tenancy.aggregates import normalise
 from core.tenancy.tables import TenantTable
 
 T = TypeVar("T", bound=TenantTable)
@@ -30,6 +35,18 @@ SQLITE_ROWS = 500  # and on SQLite, within its limit of bind parameters
 
 def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+@asynccontextmanager
+async def _typed_unique_errors(table: type[TenantTable]) -> AsyncIterator[None]:
+    """A database's unique-constraint error, raised as `UniqueViolation`."""
+    try:
+        yield
+    except Exception as exc:
+        typed = unique_violation(exc, [c._meta.db_column_name for c in table._meta.columns])
+        if typed is None or typed is exc:
+            raise
+        raise typed from exc
 
 
 class TenantRepository(Generic[T]):
@@ -84,7 +101,8 @@ class TenantRepository(Generic[T]):
         values.setdefault("id", uuid7())
         values["tenant_id"] = self.tenant_id
         row = self.table(**{k: v for k, v in values.items()})
-        await self.table.insert(row)
+        async with _typed_unique_errors(self.table):
+            await self.table.insert(row)
         return {column._meta.name: getattr(row, column._meta.name) for column in self._columns()}
 
     async def insert_many(
@@ -101,7 +119,8 @@ class TenantRepository(Generic[T]):
         for start in range(0, len(rows), step):
             batch = rows[start : start + step]
             if postgres:
-                await self._insert_arrays(batch, skip_existing)
+                async with _typed_unique_errors(self.table):
+                    await self._insert_arrays(batch, skip_existing)
                 continue
             query = self.table.insert(
                 *(
@@ -109,7 +128,8 @@ class TenantRepository(Generic[T]):
                     for r in batch
                 )
             )
-            await (query.on_conflict(action="DO NOTHING") if skip_existing else query)
+            async with _typed_unique_errors(self.table):
+                await (query.on_conflict(action="DO NOTHING") if skip_existing else query)
 
     async def _insert_arrays(self, rows: Sequence[dict[str, Any]], skip_existing: bool) -> None:
         columns = self._columns()
@@ -137,7 +157,8 @@ class TenantRepository(Generic[T]):
     async def update(self, row_id: uuid.UUID, values: dict[str, Any]) -> dict | None:
         if values:
             columns = {self.table._meta.get_column_by_name(k): v for k, v in values.items()}
-            await self.update_where(columns).where(self.table.id == row_id)
+            async with _typed_unique_errors(self.table):
+                await self.update_where(columns).where(self.table.id == row_id)
         return await self.get(row_id)
 
     async def delete(self, row_id: uuid.UUID) -> None:
@@ -161,6 +182,38 @@ class TenantRepository(Generic[T]):
             query = query.order_by(self.table.id, ascending=not newest_first)
         rows = await query.limit(limit + 1)
         return Page.from_rows(rows, limit, order._meta.name)
+
+    async def aggregate(self, *where: Where | WhereRaw, **aggregates: Any) -> dict[str, Any]:
+        """One row of aggregates over the tenant's rows matching `where`, each as one Python
+        type on every database (see `core.tenancy.aggregates`), e.g.
+        `await repo.aggregate(Payment.customer_id == cid, paid=Sum(Payment.amount),
+        last=Max(Payment.occurred_at))` → `{"paid": 0, "last": None}` over no rows."""
+        [row] = await self._aggregate_query((), where, aggregates)
+        return {name: normalise(fn, row[name]) for name, fn in aggregates.items()}
+
+    async def aggregate_by(
+        self, group_by: Column | Sequence[Column], *where: Where | WhereRaw, **aggregates: Any
+    ) -> list[dict[str, Any]]:
+        """`aggregate` per group: one dict per distinct value of the `group_by` column(s), with
+        those columns' values and the aggregates, e.g.
+        `aggregate_by(Payment.customer_id, total=Sum(Payment.amount))`."""
+        groups = (group_by,) if isinstance(group_by, Column) else tuple(group_by)
+        rows = await self._aggregate_query(groups, where, aggregates).group_by(*groups)
+        return [
+            {
+                **{column._meta.name: row[column._meta.name] for column in groups},
+                **{name: normalise(fn, row[name]) for name, fn in aggregates.items()},
+            }
+            for row in rows
+        ]
+
+    def _aggregate_query(
+        self, groups: Sequence[Column], where: Sequence[Any], aggregates: dict[str, Any]
+    ) -> Select:
+        if not aggregates:
+            raise ValueError("name at least one aggregate, e.g. total=Sum(Table.amount)")
+        selected = [fn.as_alias(name) for name, fn in aggregates.items()]
+        return self.select(*groups, *selected).where(*where)
 
     def _columns(self) -> list[Column]:
         return self.table._meta.columns

@@ -11,6 +11,10 @@ installs Patron. Every name starts with `patron_`; nothing starts before a test 
   new staff member of that role.
 - `patron_run_events()`: a burst worker: delivers every pending event to the plugins'
   hooks before returning, and fails the test when a hook raised.
+- `patron_run_schedule(tenant, plugin, schedule, at=None)`: runs a plugin's schedule for
+  the tenant now (or as of the instant `at`), as if its slot had come, and returns the run.
+  The server's own scheduler is off (`PATRON_SCHEDULER=off`) unless `patron_server_env`
+  turns it on, so schedules run only when a test says so.
 
 Override these session fixtures in your conftest.py to choose what the server runs:
 `patron_plugins` (default None: every installed plugin), `patron_database_url` (default:
@@ -20,6 +24,7 @@ environment, e.g. `{"PATRON_WEBHOOK_ALLOW_PRIVATE": "1"}`).
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -183,6 +188,37 @@ def patron_run_events(
                     for e in new
                 )
             )
+        return result
+
+    return run
+
+
+@pytest.fixture
+def patron_run_schedule(patron_server: RunningServer) -> Callable[..., dict[str, Any]]:
+    """`run(tenant, plugin, schedule, at=None, check=True) -> run`: run the plugin's schedule
+    (by its slug name) for `tenant` now, or as of `at` (an aware datetime, or a string: RFC
+    3339, or without offset in the tenant's time zone), exactly as the scheduler would at
+    that slot (`patron schedules run` against the server's database). Returns the run
+    (`{"id", "status": "done"|"failed", "error", ...}`); with `check`, a failed run fails
+    the test with the job's error. Events the job emitted are delivered by
+    `patron_run_events()`."""
+
+    def run(
+        tenant: Tenant,
+        plugin: str,
+        schedule: str,
+        at: datetime.datetime | str | None = None,
+        check: bool = True,
+    ) -> dict[str, Any]:
+        args = ["schedules", "run", plugin, schedule, "--tenant", tenant.slug, "--json"]
+        if at is not None:
+            args += ["--at", at.isoformat() if isinstance(at, datetime.datetime) else at]
+        done = patron_server.cli(*args)
+        if not done.stdout.strip():
+            raise AssertionError(f"`patron {' '.join(args)}` failed:\n{done.stderr}")
+        result: dict[str, Any] = json.loads(done.stdout)
+        if check and result["status"] != "done":
+            raise AssertionError(f"schedule {plugin}/{schedule} failed: {result['error']}")
         return result
 
     return run

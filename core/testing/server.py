@@ -91,7 +91,8 @@ def cli_command(*args: str) -> list[str]:
 def server_env(database_url: str, extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for the app: ours, minus any PATRON_* settings of the
     developer's shell (they would make runs differ between machines), plus a
-    fresh operator token and secret key, the database and the caller's extras.
+    fresh operator token and secret key, the database, the scheduler off, and the
+    caller's extras.
 
     A `PYTHONPATH` among the extras is put in front of the inherited one rather
     than replacing it (e.g. a directory of plugin distributions to load)."""
@@ -109,6 +110,10 @@ def server_env(database_url: str, extra_env: Mapping[str, str] | None = None) ->
         PATRON_DATABASE_URL=database_url,
         PATRON_OPERATOR_TOKEN=secrets.token_urlsafe(24),
         PATRON_SECRET_KEY=secrets.token_urlsafe(32),
+        # Schedules do not fire by the clock in tests (at random moments, in unrelated
+        # tests): a test runs one on demand, or asks for the scheduler with
+        # `{"PATRON_SCHEDULER": "on"}` among the extras.
+        PATRON_SCHEDULER="off",
     )
     env.update(extra)
     return env

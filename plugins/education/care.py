@@ -13,8 +13,8 @@ import uuid
 from typing import Any
 
 from core import sdk
-from plugins.education import plugin
 from plugins.education.config import TEMPLATE_FIELDS, Assignee, Service, Tier
+from plugins.education.context import Ctx
 from plugins.education.repository import ServiceLogRepository, StudentRepository
 from plugins.education.services import config_of, serve_once, service_task
 from plugins.education.timezone import local_now, local_time
@@ -36,14 +36,14 @@ def tiers_served(services: list[Service]) -> set[Tier]:
 
 
 # -- the daily job -----------------------------------------------------------------------
-async def daily_care(ctx: sdk.TenantContext, now: datetime.datetime | None = None) -> None:
+async def daily_care(ctx: Ctx, now: datetime.datetime | None = None) -> None:
     """Birthdays and holidays of the tenant's day (a schedule: daily 10:00 tenant time)."""
     moment = local_now(ctx.timezone, now)
     await birthdays(ctx, moment)
     await holiday_greetings(ctx, moment.date())
 
 
-async def birthdays(ctx: sdk.TenantContext, moment: datetime.datetime) -> None:
+async def birthdays(ctx: Ctx, moment: datetime.datetime) -> None:
     """A gift task and a greeting for each student celebrating today whose tier earns it,
     and one task for the message administrator listing them."""
     config = config_of(ctx)
@@ -85,7 +85,7 @@ async def birthdays(ctx: sdk.TenantContext, moment: datetime.datetime) -> None:
 
 
 async def birthday_check_task(
-    ctx: sdk.TenantContext, celebrating: list[dict[str, Any]], moment: datetime.datetime
+    ctx: Ctx, celebrating: list[dict[str, Any]], moment: datetime.datetime
 ) -> None:
     log = ServiceLogRepository(ctx.tenant_id)
     today = moment.date()
@@ -119,7 +119,7 @@ async def birthday_check_task(
     )
 
 
-async def holiday_greetings(ctx: sdk.TenantContext, today: datetime.date) -> None:
+async def holiday_greetings(ctx: Ctx, today: datetime.date) -> None:
     config = config_of(ctx)
     services = [s for s in config.services if s.occasion == "holidays"]
     # Festivals, not the statutory holiday list: no Qingming, one Spring Festival.
@@ -142,10 +142,10 @@ async def holiday_greetings(ctx: sdk.TenantContext, today: datetime.date) -> Non
             for festival in festivals
             for start in range(0, len(ids), BATCH)
         ]
-        await sdk.enqueue_jobs(ctx, plugin.EDUCATION, GREET_JOB, jobs)
+        await sdk.enqueue_jobs(ctx, GREET_JOB, jobs)
 
 
-async def greet(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
+async def greet(ctx: Ctx, payload: dict[str, Any]) -> None:
     """A holiday greeting to each student of a batch (a job)."""
     config = config_of(ctx)
     day = datetime.date.fromisoformat(payload["day"])
@@ -166,7 +166,7 @@ async def greet(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
 
 
 async def send_greeting(
-    ctx: sdk.TenantContext,
+    ctx: Ctx,
     occasion: sdk.occasions.Occasion,
     customers: list[dict[str, Any]],
     text: sdk.MessageTemplate,
@@ -203,14 +203,13 @@ async def send_greeting(
 
 # -- services run on request -------------------------------------------------------------
 async def start_request(
-    ctx: sdk.TenantContext, service: Service, run_id: uuid.UUID, title: str, due_at: Any
+    ctx: Ctx, service: Service, run_id: uuid.UUID, title: str, due_at: Any
 ) -> int:
     """Fan a requested service out to every student of its tiers; returns how many."""
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         ids = await StudentRepository(ctx.tenant_id).ids_in_tiers(str(t) for t in service.tiers)
         await sdk.enqueue_jobs(
             ctx,
-            plugin.EDUCATION,
             SERVE_JOB,
             [
                 (
@@ -229,7 +228,7 @@ async def start_request(
     return len(ids)
 
 
-async def serve_request(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
+async def serve_request(ctx: Ctx, payload: dict[str, Any]) -> None:
     """One batch of a requested service: a task per student (a job)."""
     service = config_of(ctx).service(payload["service"])
     if service is None:  # removed from the config since

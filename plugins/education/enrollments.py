@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 from core import sdk
-from plugins.education import plugin
 from plugins.education.config import EducationConfig
+from plugins.education.context import Ctx
 from plugins.education.evaluation import reevaluate
 from plugins.education.repository import EnrollmentRepository, StudentRepository
 from plugins.education.schemas import Enrollment, EnrollmentIn
@@ -34,22 +34,21 @@ def enrollment_view(row: dict[str, Any]) -> Enrollment:
     )
 
 
-def reminder_due(ctx: sdk.TenantContext, ends_on: datetime.date, days: int) -> datetime.datetime:
+def reminder_due(ctx: Ctx, ends_on: datetime.date, days: int) -> datetime.datetime:
     """09:00 tenant time `days` before the end, or now when that has passed."""
     due = local_time(ends_on - datetime.timedelta(days=days), REMINDER_AT, ctx.timezone)
     return max(due, sdk.utcnow())
 
 
-async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrollment:
+async def create_enrollment(ctx: Ctx, data: EnrollmentIn) -> Enrollment:
     if data.ends_on < data.starts_on:
         raise sdk.InvalidInput([("ends_on", "must not be before starts_on")])
-    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+    config: EducationConfig = ctx.config
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         await require_customer(ctx, data.customer_id)
         customer = (await sdk.CoreFacts(ctx).customers([data.customer_id]))[0]
         task = await sdk.create_task(
             ctx,
-            plugin.EDUCATION,
             title=clip(f"Renewal due: {customer['name']}'s {data.course} ends on {data.ends_on}"),
             kind="renewal_reminder",
             customer_id=data.customer_id,
@@ -69,11 +68,11 @@ async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrol
         )
         await StudentRepository(ctx.tenant_id).add_missing([data.customer_id])
         await enrolled(ctx, data.customer_id)
-        await reevaluate(ctx, plugin.EDUCATION, [data.customer_id], "enrolment added")
+        await reevaluate(ctx, [data.customer_id], "enrolment added")
     return enrollment_view(row)
 
 
-async def get_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | None) -> Enrollment:
+async def get_enrollment(ctx: Ctx, enrollment_id: uuid.UUID | None) -> Enrollment:
     async with sdk.tenant_transaction(ctx.tenant_id):
         row = await EnrollmentRepository(ctx.tenant_id).get(enrollment_id)
         if row is None or not await sdk.customer_exists(ctx, row["customer_id"]):
@@ -81,7 +80,7 @@ async def get_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | None
     return enrollment_view(row)
 
 
-async def delete_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | None) -> None:
+async def delete_enrollment(ctx: Ctx, enrollment_id: uuid.UUID | None) -> None:
     """Remove an enrolment entered by mistake: its reminder is canceled and the student
     re-evaluated."""
     enrollments = EnrollmentRepository(ctx.tenant_id)
@@ -91,12 +90,12 @@ async def delete_enrollment(ctx: sdk.TenantContext, enrollment_id: uuid.UUID | N
             raise sdk.NotFound("No such enrolment.")
         await enrollments.delete(row["id"])
         if row["reminder_task_id"] is not None:
-            await sdk.cancel_task(ctx, plugin.EDUCATION, row["reminder_task_id"])
-        await reevaluate(ctx, plugin.EDUCATION, [row["customer_id"]], "enrolment removed")
+            await sdk.cancel_task(ctx, row["reminder_task_id"])
+        await reevaluate(ctx, [row["customer_id"]], "enrolment removed")
 
 
 async def list_enrollments(
-    ctx: sdk.TenantContext, customer_id: uuid.UUID | None, limit: int, cursor: str | None
+    ctx: Ctx, customer_id: uuid.UUID | None, limit: int, cursor: str | None
 ) -> sdk.Page[Enrollment]:
     repo = EnrollmentRepository(ctx.tenant_id)
     where = [] if customer_id is None else [repo.table.customer_id == customer_id]

@@ -17,6 +17,8 @@ import msgspec
 
 from core import sdk
 from plugins.education.config import EducationConfig, Tier
+from plugins.education.context import Ctx
+from plugins.education.events import TierChanged
 from plugins.education.repository import (
     EnrollmentRepository,
     StudentRepository,
@@ -42,7 +44,7 @@ def describe(levels: Levels) -> str:
 
 
 async def load_facts(
-    ctx: sdk.TenantContext,
+    ctx: Ctx,
     config: EducationConfig,
     students: list[dict[str, Any]],
     everyone: bool,
@@ -63,14 +65,13 @@ async def load_facts(
 
 
 async def reevaluate(
-    ctx: sdk.TenantContext,
-    plugin: sdk.PluginDescriptor,
+    ctx: Ctx,
     customer_ids: Collection[uuid.UUID] | None,
     reason: str,
 ) -> list[Change]:
     """Re-evaluate the students named (every customer of the tenant when None), storing new
     levels and tiers; returns the changes of tier in force. Joins the caller's transaction."""
-    config: EducationConfig = plugin.config_of(ctx)
+    config = ctx.config
     students = StudentRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         if customer_ids is None:
@@ -121,13 +122,11 @@ async def reevaluate(
                         Student.updated_at: now,
                     }
                 ).where(Student.customer_id.is_in(batch))
-        await record_changes(ctx, plugin, changes)
+        await record_changes(ctx, changes)
     return changes
 
 
-async def record_changes(
-    ctx: sdk.TenantContext, plugin: sdk.PluginDescriptor, changes: list[Change]
-) -> None:
+async def record_changes(ctx: Ctx, changes: list[Change]) -> None:
     """Keep each change of tier (the timeline shows them) and queue the students'
     service-schedule updates, in the caller's transaction."""
     if not changes:
@@ -149,7 +148,6 @@ async def record_changes(
     await TierChangeRepository(ctx.tenant_id).insert_many(rows)
     await sdk.enqueue_jobs(
         ctx,
-        plugin,
         SYNC_JOB,
         [({"customer_id": str(change.customer_id)}, change.customer_id) for change in changes],
     )
@@ -157,17 +155,12 @@ async def record_changes(
     # 100,000 students would flood its webhooks.
     await sdk.emit_many(
         ctx,
-        plugin,
-        "tier_changed",
         [
-            (
-                {
-                    "customer_id": str(change.customer_id),
-                    "old": change.old,
-                    "new": change.new,
-                    "reason": change.reason,
-                },
-                change.customer_id,
+            TierChanged(
+                customer_id=change.customer_id,
+                old=change.old,
+                new=change.new,
+                reason=change.reason,
             )
             for change in changes
             if change.old is not None

@@ -22,6 +22,7 @@ from typing import Any
 
 from core import sdk
 from plugins.education.config import ENROLLED_STAGES, LifecycleStage
+from plugins.education.context import Ctx
 from plugins.education.repository import (
     ServiceLogRepository,
     StageChangeRepository,
@@ -55,7 +56,7 @@ def counts(statuses: Iterable[str]) -> dict[str, int]:
     return {"total": total, **found}
 
 
-async def greetings_report(ctx: sdk.TenantContext, month: str) -> GreetingsReport:
+async def greetings_report(ctx: Ctx, month: str) -> GreetingsReport:
     first, last = month_bounds(month)
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await ServiceLogRepository(ctx.tenant_id).greetings(first, last)
@@ -101,7 +102,7 @@ class _Tally:
         )
 
 
-async def funnel(ctx: sdk.TenantContext, start: datetime.date, end: datetime.date) -> Funnel:
+async def funnel(ctx: Ctx, start: datetime.date, end: datetime.date) -> Funnel:
     if end < start:
         raise sdk.InvalidInput([("to", "must not be before from")])
     if start < EARLIEST or end > LATEST:

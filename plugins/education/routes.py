@@ -4,7 +4,6 @@ route names a stronger role."""
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from litestar.params import Parameter
 
 from core import sdk
 from plugins.education import care, enrollments, reports, students
-from plugins.education import plugin as education
+from plugins.education.context import Ctx
 from plugins.education.repository import OverrideRequestRepository, TierChangeRepository
 from plugins.education.schemas import (
     DecisionIn,
@@ -43,38 +42,38 @@ def customer_id_of(raw: str) -> uuid.UUID:
 
 # -- students ----------------------------------------------------------------------------
 @put("/students/{customer_id:str}", operation_id="educationUpdateStudent")
-async def update_student(ctx: sdk.TenantContext, customer_id: str, data: StudentIn) -> Student:
+async def update_student(plugin_ctx: Ctx, customer_id: str, data: StudentIn) -> Student:
     """Set a student's position, school stage, intent or lifecycle stage; the tier is
     re-evaluated at once."""
-    return await students.update_profile(ctx, customer_id_of(customer_id), data)
+    return await students.update_profile(plugin_ctx, customer_id_of(customer_id), data)
 
 
 @get("/students/{customer_id:str}", operation_id="educationGetStudent")
-async def get_student(ctx: sdk.TenantContext, customer_id: str) -> Student:
-    return await students.get_student(ctx, customer_id_of(customer_id))
+async def get_student(plugin_ctx: Ctx, customer_id: str) -> Student:
+    return await students.get_student(plugin_ctx, customer_id_of(customer_id))
 
 
 @get("/students/{customer_id:str}/tier-changes", operation_id="educationListTierChanges")
-async def list_tier_changes(ctx: sdk.TenantContext, customer_id: str) -> list[TierChange]:
+async def list_tier_changes(plugin_ctx: Ctx, customer_id: str) -> list[TierChange]:
     """Every change of the student's tier in force, newest first."""
     wanted = customer_id_of(customer_id)
-    async with sdk.tenant_transaction(ctx.tenant_id):
-        await students.require_customer(ctx, wanted)
-        rows = await TierChangeRepository(ctx.tenant_id).of_customer(wanted)
+    async with sdk.tenant_transaction(plugin_ctx.tenant_id):
+        await students.require_customer(plugin_ctx, wanted)
+        rows = await TierChangeRepository(plugin_ctx.tenant_id).of_customer(wanted)
     return [TierChange(**{f: row[f] for f in TierChange.__struct_fields__}) for row in rows]
 
 
 # -- enrolments --------------------------------------------------------------------------
 @post("/enrollments", operation_id="educationCreateEnrollment")
-async def create_enrollment(ctx: sdk.TenantContext, data: EnrollmentIn) -> Enrollment:
+async def create_enrollment(plugin_ctx: Ctx, data: EnrollmentIn) -> Enrollment:
     """Enrol a customer on a course (`ends_on` is the last day); a renewal reminder task
     falls due the configured days before the end."""
-    return await enrollments.create_enrollment(ctx, data)
+    return await enrollments.create_enrollment(plugin_ctx, data)
 
 
 @get("/enrollments", operation_id="educationListEnrollments")
 async def list_enrollments(
-    ctx: sdk.TenantContext,
+    plugin_ctx: Ctx,
     customer_id: str | None = None,
     limit: sdk.Limit = sdk.DEFAULT_LIMIT,
     cursor: str | None = None,
@@ -85,45 +84,45 @@ async def list_enrollments(
         wanted = sdk.parse_id(customer_id)
         if wanted is None:
             return sdk.Page(items=[], next_cursor=None)
-    return await enrollments.list_enrollments(ctx, wanted, limit, cursor)
+    return await enrollments.list_enrollments(plugin_ctx, wanted, limit, cursor)
 
 
 @get("/enrollments/{enrollment_id:str}", operation_id="educationGetEnrollment")
-async def get_enrollment(ctx: sdk.TenantContext, enrollment_id: str) -> Enrollment:
-    return await enrollments.get_enrollment(ctx, sdk.parse_id(enrollment_id))
+async def get_enrollment(plugin_ctx: Ctx, enrollment_id: str) -> Enrollment:
+    return await enrollments.get_enrollment(plugin_ctx, sdk.parse_id(enrollment_id))
 
 
 @delete(
     "/enrollments/{enrollment_id:str}", operation_id="educationDeleteEnrollment", opt=SUPERVISOR
 )
-async def delete_enrollment(ctx: sdk.TenantContext, enrollment_id: str) -> None:
-    await enrollments.delete_enrollment(ctx, sdk.parse_id(enrollment_id))
+async def delete_enrollment(plugin_ctx: Ctx, enrollment_id: str) -> None:
+    await enrollments.delete_enrollment(plugin_ctx, sdk.parse_id(enrollment_id))
 
 
 # -- overrides ---------------------------------------------------------------------------
 @post("/tier-overrides", operation_id="educationSetTierOverride", opt=SUPERVISOR, status_code=200)
-async def set_tier_override(ctx: sdk.TenantContext, data: OverrideIn) -> Student:
+async def set_tier_override(plugin_ctx: Ctx, data: OverrideIn) -> Student:
     """Override a student's tier (supervisor and above), or remove the override with
     `tier: null`; both the override and the computed tier are shown."""
-    return await students.set_override(ctx, data.customer_id, data.tier, data.reason)
+    return await students.set_override(plugin_ctx, data.customer_id, data.tier, data.reason)
 
 
 @post("/tier-override-requests", operation_id="educationRequestTierOverride")
-async def request_tier_override(ctx: sdk.TenantContext, data: OverrideRequestIn) -> OverrideRequest:
+async def request_tier_override(plugin_ctx: Ctx, data: OverrideRequestIn) -> OverrideRequest:
     """Ask for a different tier; a supervisor approves or rejects the request."""
-    return await students.request_override(ctx, data.customer_id, data.tier, data.reason)
+    return await students.request_override(plugin_ctx, data.customer_id, data.tier, data.reason)
 
 
 @get("/tier-override-requests", operation_id="educationListTierOverrideRequests")
 async def list_override_requests(
-    ctx: sdk.TenantContext,
+    plugin_ctx: Ctx,
     status: str | None = Parameter(default=None, pattern="^(pending|approved|rejected)$"),
     limit: sdk.Limit = sdk.DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> sdk.Page[OverrideRequest]:
-    repo = OverrideRequestRepository(ctx.tenant_id)
+    repo = OverrideRequestRepository(plugin_ctx.tenant_id)
     where = [] if status is None else [repo.table.status == status]
-    async with sdk.tenant_transaction(ctx.tenant_id):
+    async with sdk.tenant_transaction(plugin_ctx.tenant_id):
         page = await repo.page(
             *where, limit=limit, cursor=sdk.Cursor.decode(cursor), newest_first=True
         )
@@ -136,10 +135,8 @@ async def list_override_requests(
     opt=SUPERVISOR,
     status_code=200,
 )
-async def approve_override(
-    ctx: sdk.TenantContext, request_id: str, data: DecisionIn
-) -> OverrideRequest:
-    return await students.decide(ctx, sdk.parse_id(request_id), True, data.note)
+async def approve_override(plugin_ctx: Ctx, request_id: str, data: DecisionIn) -> OverrideRequest:
+    return await students.decide(plugin_ctx, sdk.parse_id(request_id), True, data.note)
 
 
 @post(
@@ -148,10 +145,8 @@ async def approve_override(
     opt=SUPERVISOR,
     status_code=200,
 )
-async def reject_override(
-    ctx: sdk.TenantContext, request_id: str, data: DecisionIn
-) -> OverrideRequest:
-    return await students.decide(ctx, sdk.parse_id(request_id), False, data.note)
+async def reject_override(plugin_ctx: Ctx, request_id: str, data: DecisionIn) -> OverrideRequest:
+    return await students.decide(plugin_ctx, sdk.parse_id(request_id), False, data.note)
 
 
 # -- services run on request, reports ----------------------------------------------------
@@ -161,35 +156,35 @@ async def reject_override(
     opt=SUPERVISOR,
     status_code=202,
 )
-async def run_service(ctx: sdk.TenantContext, service_name: str, data: ServiceRunIn) -> ServiceRun:
+async def run_service(plugin_ctx: Ctx, service_name: str, data: ServiceRunIn) -> ServiceRun:
     """Start a service of recurrence "on request" (e.g. the appreciation-event invitation)
     for every student whose tier earns it: a task each, created in the background."""
-    found = education.EDUCATION.config_of(ctx).service(service_name)
+    found = plugin_ctx.config.service(service_name)
     if found is None or found.occasion != "request":
         raise sdk.NotFound("No such service run on request in this tenant's config.")
     run_id = sdk.uuid7()
-    count = await care.start_request(ctx, found, run_id, data.title, data.due_at)
+    count = await care.start_request(plugin_ctx, found, run_id, data.title, data.due_at)
     return ServiceRun(run_id=run_id, service=found.name, students=count)
 
 
 @get("/reports/greetings", operation_id="educationGreetingsReport", opt=SUPERVISOR)
 async def greetings_report(
-    ctx: sdk.TenantContext, month: str = Parameter(max_length=7)
+    plugin_ctx: Ctx, month: str = Parameter(max_length=7)
 ) -> GreetingsReport:
     """Greetings (birthdays, holidays) queued in a month (`YYYY-MM`, tenant time), by
     occasion and by outcome."""
-    return await reports.greetings_report(ctx, month)
+    return await reports.greetings_report(plugin_ctx, month)
 
 
 @get("/funnel", operation_id="educationFunnel", opt=SUPERVISOR)
 async def funnel(
-    ctx: sdk.TenantContext,
-    start: Annotated[datetime.date, Parameter(query="from")],
-    end: Annotated[datetime.date, Parameter(query="to")],
+    plugin_ctx: Ctx,
+    start: Annotated[sdk.Day, Parameter(query="from")],
+    end: Annotated[sdk.Day, Parameter(query="to")],
 ) -> Funnel:
     """Conversion (lead → enrolled) and renewal rates for a period of tenant-local dates,
     overall, by source channel and by intent."""
-    return await reports.funnel(ctx, start, end)
+    return await reports.funnel(plugin_ctx, sdk.plain(start), sdk.plain(end))
 
 
 ROUTES = [

@@ -14,8 +14,8 @@ import uuid
 from typing import Any
 
 from core import sdk
-from plugins.education import plugin
 from plugins.education.config import Assignee, EducationConfig, Service, Tier
+from plugins.education.context import Ctx
 from plugins.education.evaluation import reevaluate, tier_in_force
 from plugins.education.repository import (
     ServiceLogRepository,
@@ -28,8 +28,8 @@ from plugins.education.timezone import local_today
 TITLE = 200
 
 
-def config_of(ctx: sdk.TenantContext) -> EducationConfig:
-    return plugin.EDUCATION.config_of(ctx)
+def config_of(ctx: Ctx) -> EducationConfig:
+    return ctx.config
 
 
 def next_due(after: datetime.datetime, service: Service) -> datetime.datetime:
@@ -46,7 +46,7 @@ def clip(title: str) -> str:
 
 
 async def service_task(
-    ctx: sdk.TenantContext,
+    ctx: Ctx,
     service: Service,
     customer: dict[str, Any],
     *,
@@ -68,38 +68,38 @@ async def service_task(
         "priority": priority,
     }
     try:
-        return await sdk.create_task(ctx, plugin.EDUCATION, assignee_id=assignee, **fields)
+        return await sdk.create_task(ctx, assignee_id=assignee, **fields)
     except sdk.InvalidInput:
         if assignee is None:
             raise
         # The assignee has left the tenant: the task is still to be done, by anyone.
-        return await sdk.create_task(ctx, plugin.EDUCATION, **fields)
+        return await sdk.create_task(ctx, **fields)
 
 
 async def recurring_task(
-    ctx: sdk.TenantContext, service: Service, customer: dict[str, Any], after: datetime.datetime
+    ctx: Ctx, service: Service, customer: dict[str, Any], after: datetime.datetime
 ) -> sdk.Task:
     """The task of a recurring service falling due a period `after`."""
     title = f"{service.title}: {customer['name']}"
     return await service_task(ctx, service, customer, title=title, due_at=next_due(after, service))
 
 
-async def customer_of(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> dict[str, Any] | None:
+async def customer_of(ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any] | None:
     found = await sdk.CoreFacts(ctx).customers([customer_id])
     return found[0] if found else None
 
 
-async def tier_of_customer(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Tier:
+async def tier_of_customer(ctx: Ctx, customer_id: uuid.UUID) -> Tier:
     """The tier in force, evaluating a student seen for the first time."""
     tier = tier_in_force(await StudentRepository(ctx.tenant_id).of(customer_id))
     if tier is None:
-        await reevaluate(ctx, plugin.EDUCATION, [customer_id], "first evaluation")
+        await reevaluate(ctx, [customer_id], "first evaluation")
         tier = tier_in_force(await StudentRepository(ctx.tenant_id).of(customer_id))
     return tier or Tier.general
 
 
 # -- recurring services ------------------------------------------------------------------
-async def sync_services(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
+async def sync_services(ctx: Ctx, payload: dict[str, Any]) -> None:
     """Bring one student's recurring-service tasks in line with their tier in force (a job:
     queued by re-evaluation for each change of tier)."""
     customer_id = uuid.UUID(payload["customer_id"])
@@ -111,7 +111,7 @@ async def sync_services(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None
         wanted = {s.name: s for s in config.recurring_for(tier)} if customer and tier else {}
         for row in await plans.of_customer(customer_id):
             if wanted.pop(row["service"], None) is None:
-                await sdk.cancel_task(ctx, plugin.EDUCATION, row["task_id"])
+                await sdk.cancel_task(ctx, row["task_id"])
                 await plans.delete(row["id"])
         now = sdk.utcnow()
         for service in wanted.values():
@@ -126,9 +126,9 @@ async def sync_services(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None
             )
 
 
-async def advance(ctx: sdk.TenantContext, task: dict[str, Any]) -> None:
+async def advance(ctx: Ctx, task: dict[str, Any]) -> None:
     """A recurring service's task was done: the next one falls due a period later."""
-    if task.get("source") != plugin.EDUCATION.name:
+    if task.get("source") != ctx.plugin.name:
         return
     plans = ServiceTaskRepository(ctx.tenant_id)
     config = config_of(ctx)
@@ -150,7 +150,7 @@ async def advance(ctx: sdk.TenantContext, task: dict[str, Any]) -> None:
 
 # -- occasions ---------------------------------------------------------------------------
 async def serve_once(
-    ctx: sdk.TenantContext,
+    ctx: Ctx,
     service: Service,
     cause: str,
     customer: dict[str, Any],
@@ -180,7 +180,7 @@ async def serve_once(
     return True
 
 
-async def reply_to_opinion(ctx: sdk.TenantContext, interaction: dict[str, Any]) -> None:
+async def reply_to_opinion(ctx: Ctx, interaction: dict[str, Any]) -> None:
     """Every opinion (an interaction of a feedback kind) gets a reply task, due within the
     configured hours of when it was given."""
     config = config_of(ctx)
@@ -205,7 +205,7 @@ async def reply_to_opinion(ctx: sdk.TenantContext, interaction: dict[str, Any]) 
             )
 
 
-async def reward_referral(ctx: sdk.TenantContext, customer: dict[str, Any]) -> None:
+async def reward_referral(ctx: Ctx, customer: dict[str, Any]) -> None:
     """A new customer referred by a student: a gift task for the referrer by the referrer's
     tier, and the new customer's discount recorded (shown in their section)."""
     referrer_id = customer.get("referred_by_id")

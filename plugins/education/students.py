@@ -6,9 +6,10 @@ import uuid
 from typing import Any
 
 from core import sdk
-from plugins.education import plugin
 from plugins.education.config import ENROLLED_STAGES, EducationConfig, LifecycleStage, Tier
+from plugins.education.context import Ctx
 from plugins.education.evaluation import Change, load_facts, record_changes, reevaluate
+from plugins.education.events import OverrideRequested
 from plugins.education.repository import (
     OverrideRequestRepository,
     StageChangeRepository,
@@ -65,14 +66,12 @@ def unsaved_view(customer_id: uuid.UUID, config: EducationConfig, facts: Facts) 
     )
 
 
-async def require_customer(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> None:
+async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
     if not await sdk.customer_exists(ctx, customer_id):
         raise sdk.NotFound("No such customer.")
 
 
-async def move_stage(
-    ctx: sdk.TenantContext, row: dict[str, Any], stage: LifecycleStage
-) -> dict[str, Any]:
+async def move_stage(ctx: Ctx, row: dict[str, Any], stage: LifecycleStage) -> dict[str, Any]:
     """Move a student along the lifecycle, recording the move for the funnel."""
     if row["lifecycle_stage"] == stage:
         return row
@@ -91,7 +90,7 @@ async def move_stage(
     return updated
 
 
-async def enrolled(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> None:
+async def enrolled(ctx: Ctx, customer_id: uuid.UUID) -> None:
     """A new enrolment: a lead or consulting student is now enrolled; a student due for
     renewal has renewed."""
     row = await StudentRepository(ctx.tenant_id).of(customer_id)
@@ -103,10 +102,8 @@ async def enrolled(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> None:
         await move_stage(ctx, row, LifecycleStage.enrolled)
 
 
-async def update_profile(
-    ctx: sdk.TenantContext, customer_id: uuid.UUID, data: StudentIn
-) -> Student:
-    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+async def update_profile(ctx: Ctx, customer_id: uuid.UUID, data: StudentIn) -> Student:
+    config: EducationConfig = ctx.config
     changes = data.changes()
     errors = []
     if changes.get("position") is not None and config.position(changes["position"]) is None:
@@ -128,23 +125,23 @@ async def update_profile(
             row = await move_stage(ctx, row, LifecycleStage(changes.pop("lifecycle_stage")))
         if changes:
             await students.update(row["id"], {**changes, "updated_at": sdk.utcnow()})
-        await reevaluate(ctx, plugin.EDUCATION, [customer_id], "profile changed")
+        await reevaluate(ctx, [customer_id], "profile changed")
         row = await students.of(customer_id)
     assert row is not None
     return student_view(row)
 
 
-async def get_student(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Student:
+async def get_student(ctx: Ctx, customer_id: uuid.UUID) -> Student:
     """The student of a customer of the caller's tenant (404 for any other id)."""
     async with sdk.tenant_transaction(ctx.tenant_id):
         await require_customer(ctx, customer_id)
         return await student_of(ctx, customer_id)
 
 
-async def student_of(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Student:
+async def student_of(ctx: Ctx, customer_id: uuid.UUID) -> Student:
     """The student as stored; one not evaluated yet is shown as the rule would rank them.
     For a customer known to exist (e.g. the one whose section is asked for)."""
-    config: EducationConfig = plugin.EDUCATION.config_of(ctx)
+    config: EducationConfig = ctx.config
     async with sdk.tenant_transaction(ctx.tenant_id):
         row = await StudentRepository(ctx.tenant_id).of(customer_id)
         if row is not None and row["tier"] is not None:
@@ -155,15 +152,13 @@ async def student_of(ctx: sdk.TenantContext, customer_id: uuid.UUID) -> Student:
 
 
 # -- overrides ---------------------------------------------------------------------------
-async def set_override(
-    ctx: sdk.TenantContext, customer_id: uuid.UUID, tier: Tier | None, reason: str
-) -> Student:
+async def set_override(ctx: Ctx, customer_id: uuid.UUID, tier: Tier | None, reason: str) -> Student:
     """Set (or with `tier=None` remove) a student's tier override; the change of tier in
     force is recorded with the reason and who made it."""
     students = StudentRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         await require_customer(ctx, customer_id)
-        await reevaluate(ctx, plugin.EDUCATION, [customer_id], "before override")
+        await reevaluate(ctx, [customer_id], "before override")
         row = await students.of(customer_id)
         assert row is not None
         now = sdk.utcnow()
@@ -183,7 +178,6 @@ async def set_override(
             what = f"override to {tier}" if tier is not None else "override removed"
             await record_changes(
                 ctx,
-                plugin.EDUCATION,
                 [
                     Change(
                         customer_id=customer_id,
@@ -216,7 +210,7 @@ def request_view(row: dict[str, Any]) -> OverrideRequest:
 
 
 async def request_override(
-    ctx: sdk.TenantContext, customer_id: uuid.UUID, tier: Tier, reason: str
+    ctx: Ctx, customer_id: uuid.UUID, tier: Tier, reason: str
 ) -> OverrideRequest:
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         await require_customer(ctx, customer_id)
@@ -230,16 +224,13 @@ async def request_override(
         )
         await sdk.emit(
             ctx,
-            plugin.EDUCATION,
-            "override_requested",
-            {"request_id": str(row["id"]), "customer_id": str(customer_id), "tier": str(tier)},
-            customer_id=customer_id,
+            OverrideRequested(request_id=row["id"], customer_id=customer_id, tier=str(tier)),
         )
     return request_view(row)
 
 
 async def decide(
-    ctx: sdk.TenantContext, request_id: uuid.UUID | None, approve: bool, note: str | None
+    ctx: Ctx, request_id: uuid.UUID | None, approve: bool, note: str | None
 ) -> OverrideRequest:
     """Approve (the override is set, with the request's reason) or reject a pending request;
     a request already decided is a 409."""

@@ -11,7 +11,7 @@ overlapping), so the tiers come out mixed. Measured in the same run:
 
 - baseline: reading the facts alone — the three set-based queries (students, net paid,
   enrolment periods) for every student, median of three after a warm-up;
-- pass 1: the first full `reevaluate(ctx, EDUCATION, None, …)`; every tier starts null,
+- pass 1: the first full `reevaluate(ctx, None, …)`; every tier starts null,
   so every student changes tier (a tier-change row, a job and an event each);
 - pass 2: the same again, nothing changed;
 - pass 3: after a big payment and a long enrolment for 10% of the students not yet key,
@@ -331,7 +331,6 @@ async def run(
     from core.plugins.loader import discover
     from core.plugins.service import PluginService
     from plugins.education.evaluation import reevaluate
-    from plugins.education.plugin import EDUCATION
     from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
     from tenants.schemas import SignupIn
 
@@ -342,9 +341,10 @@ async def run(
     )
     owner = await owner_context(await tenant_by_slug("bench"))
     await PluginService(owner, host).enable("education", {})
-    ctx = await job_context(host, owner.tenant_id, owner.user_id)
-    assert ctx is not None and "education" in ctx.plugins, "education is not enabled"
-    config = EDUCATION.config_of(ctx)
+    tenant = await job_context(host, owner.tenant_id, owner.user_id)
+    assert tenant is not None and "education" in tenant.plugins, "education is not enabled"
+    ctx = host.bind(tenant, "education")
+    config = ctx.config
 
     superuser_dsn = cluster.superuser_dsn.rsplit("/", 1)[0] + "/" + APP_DATABASE
     seeder = await asyncpg.connect(superuser_dsn)
@@ -377,7 +377,7 @@ async def run(
     async def measured(name: str) -> Pass:
         parts.take()
         started = time.perf_counter()
-        changes = await reevaluate(ctx, EDUCATION, None, "benchmark")
+        changes = await reevaluate(ctx, None, "benchmark")
         done = Pass(name, time.perf_counter() - started, count, len(changes))
         done.parts = parts.take()
         return done
@@ -414,7 +414,7 @@ async def run(
         profiler = cProfile.Profile()
         profiler.enable()
         started = time.perf_counter()
-        changes = await reevaluate(ctx, EDUCATION, None, "benchmark (profiled)")
+        changes = await reevaluate(ctx, None, "benchmark (profiled)")
         elapsed = time.perf_counter() - started
         profiler.disable()
         out = io.StringIO()

@@ -32,24 +32,25 @@ from core import sdk
 HANDLED = []
 
 
-class Hooks:
-    @sdk.hookimpl
-    async def patron_customer_updated(self, ctx, customer, changed):
-        HANDLED.append(customer["id"])
+async def count(ctx, event: sdk.CustomerUpdated):
+    HANDLED.append(event.customer.id)
 
 
-PLUGIN = sdk.PluginDescriptor(name="counter", title="Counter", version="1.0.0", hooks=Hooks())
+PLUGIN = sdk.PluginDescriptor(name="counter", title="Counter", version="1.0.0",
+                              subscriptions={"customer.updated": count})
 """
 
 
 async def run(plugin_dir: Path) -> tuple[float, int]:
     from core import db, events
+    from core.catalogue import CustomerPayload, CustomerUpdated
     from core.events import OutboxEvent
     from core.jobs.redis import EmbeddedRedis
     from core.jobs.worker import JobRunner
     from core.plugins.host import PluginHost
     from core.plugins.loader import discover
     from core.plugins.service import PluginService
+    from core.tenancy.repository import utcnow
     from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
     from tenants.schemas import SignupIn
 
@@ -63,12 +64,11 @@ async def run(plugin_dir: Path) -> tuple[float, int]:
     async with db.tenant_transaction(ctx.tenant_id, write=True):
         for i in range(EVENTS):
             customer = customers[i % CUSTOMERS]
-            await events.emit(
-                ctx,
-                "customer.updated",
-                {"customer": {"id": str(customer)}, "changed": ["name"]},
-                customer_id=customer,
+            now = utcnow()
+            payload = CustomerPayload(
+                id=customer, kind="person", name="Bench", created_at=now, updated_at=now
             )
+            await events.emit(ctx, CustomerUpdated(customer=payload, changed=["name"]))
     with tempfile.TemporaryDirectory() as redis_dir:
         redis = EmbeddedRedis(Path(redis_dir)).start()
         runner = JobRunner(host, redis.url)

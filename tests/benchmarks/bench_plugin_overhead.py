@@ -47,20 +47,22 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
 class Hooks:
     @sdk.hookimpl
     async def patron_customer_section(self, ctx, customer):
-        config = PLUGIN.config_of(ctx)
+        config = ctx.config
         return {{"label": config.label, "score": len(customer["name"]) * config.weight}}
 
     @sdk.hookimpl
     def patron_veto(self, ctx, action, current, change):
         return None
 
-    @sdk.hookimpl
-    async def patron_customer_updated(self, ctx, customer, changed):
-        return None
+
+
+async def on_updated(ctx, event: sdk.CustomerUpdated):
+    return None
 
 
 PLUGIN = sdk.PluginDescriptor(name="{name}", title="Bench {name}", version="1.0.0",
-                              config=Config, hooks=Hooks())
+                              config=Config, hooks=Hooks(),
+                              subscriptions={{"customer.updated": on_updated}})
 """
 
 

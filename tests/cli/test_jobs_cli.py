@@ -12,7 +12,9 @@ from tests.cli.test_commands import _env, patron
 # Leaves one event dead, as MAX_ATTEMPTS failed deliveries would, without waiting for them.
 KILL_AN_EVENT = """
 import asyncio
+import uuid
 from core import db, events
+from core.catalogue import CustomerDeleted
 from core.events import OutboxEvent
 from tenants.provisioning import owner_context, tenant_by_slug
 
@@ -20,7 +22,7 @@ async def main():
     await db.start()
     ctx = await owner_context(await tenant_by_slug("acme"))
     async with db.tenant_transaction(ctx.tenant_id, write=True):
-        await events.emit(ctx, "customer.deleted", {"customer_id": "x"})
+        await events.emit(ctx, CustomerDeleted(customer_id=uuid.uuid4()))
     async with db.transaction(write=True):
         await OutboxEvent.update({OutboxEvent.status: "dead", OutboxEvent.attempts: 12,
                                   OutboxEvent.last_error: '{"gym": "boom"}'}, force=True)

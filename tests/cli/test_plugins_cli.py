@@ -64,7 +64,7 @@ def test_list_shows_every_installed_plugin_without_a_database(patron, tmp_path: 
         "name": "stamps",
         "title": "Stamp card",
         "version": "0.1.0",
-        "core_api": ">=1.0,<2",
+        "core_api": ">=2.0,<3",
         "description": "Stamps per visit, rewards for full cards.",
     }
     assert "faulty" in listed
@@ -93,7 +93,7 @@ def test_patron_plugins_limits_what_is_listed(patron, plugin_path: Path, tmp_pat
 def test_config_schema_prints_the_json_schema(patron):
     schema = json.loads(patron("plugins", "config-schema", "stamps").stdout)
     config = schema["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
-    assert set(config["properties"]) == {"per_visit", "rewards"}
+    assert set(config["properties"]) == {"per_visit", "rewards", "reminder_time"}
     assert config["properties"]["per_visit"]["default"] == 1
     unknown = patron("plugins", "config-schema", "nope", check=False)
     assert unknown.returncode == 1 and "nope" in unknown.stderr
@@ -110,11 +110,12 @@ def test_enable_with_a_toml_config_then_list_the_tenant(patron, acme: str, tmp_p
     assert enabled["config"] == {
         "per_visit": 2,
         "rewards": [{"name": "Free coffee", "stamps": 10}],
+        "reminder_time": "09:00",
     }
     listed = _by_name(json.loads(patron("plugins", "list", acme, "--json").stdout))
     assert listed["stamps"]["enabled"] is True
     assert listed["stamps"]["config"]["per_visit"] == 2
-    assert listed["stamps"]["core_api"] == ">=1.0,<2"
+    assert listed["stamps"]["core_api"] == ">=2.0,<3"
     assert "properties" in json.dumps(listed["stamps"]["config_schema"])
     assert listed["faulty"]["enabled"] is False
     table = patron("plugins", "list", acme).stdout
@@ -125,11 +126,11 @@ def test_enable_without_a_config_takes_the_defaults_and_json_config_reconfigures
     patron, acme: str, tmp_path: Path
 ):
     enabled = json.loads(patron("plugins", "enable", acme, "stamps", "--json").stdout)
-    assert enabled["config"] == {"per_visit": 1, "rewards": []}
+    assert enabled["config"] == {"per_visit": 1, "rewards": [], "reminder_time": "09:00"}
     (tmp_path / "stamps.json").write_text(json.dumps({"per_visit": 3}))
     patron("plugins", "enable", acme, "stamps", "--config", "stamps.json")
     listed = _by_name(json.loads(patron("plugins", "list", acme, "--json").stdout))
-    assert listed["stamps"]["config"] == {"per_visit": 3, "rewards": []}
+    assert listed["stamps"]["config"] == {"per_visit": 3, "rewards": [], "reminder_time": "09:00"}
 
 
 def test_a_bad_config_names_each_field_and_exits_1(patron, acme: str, tmp_path: Path):
@@ -178,10 +179,12 @@ def test_every_change_is_recorded_with_who_when_old_and_new(patron, acme: str, t
     patron("plugins", "enable", acme, "stamps", "--config", "stamps.json")  # no change
     patron("plugins", "disable", acme, "stamps")
     changes = json.loads(patron("plugins", "changes", acme, "stamps", "--json").stdout)
+    one = {"per_visit": 1, "rewards": [], "reminder_time": "09:00"}
+    two = {**one, "per_visit": 2}
     assert [(c["action"], c["old_config"], c["new_config"]) for c in changes] == [
-        ("enabled", None, {"per_visit": 1, "rewards": []}),
-        ("reconfigured", {"per_visit": 1, "rewards": []}, {"per_visit": 2, "rewards": []}),
-        ("disabled", {"per_visit": 2, "rewards": []}, None),
+        ("enabled", None, one),
+        ("reconfigured", one, two),
+        ("disabled", two, None),
     ]
     assert len({c["changed_by"] for c in changes}) == 1 and changes[0]["changed_by"]
     assert all(c["changed_at"] for c in changes)

@@ -24,11 +24,15 @@ def test_tenant_factory_enables_plugins_with_their_config(patron_tenant_factory)
     configured = patron_tenant_factory(plugins={"stamps": {"per_visit": 3}})
     plugins = _plugins(configured.client)
     assert plugins["stamps"]["enabled"] is True
-    assert plugins["stamps"]["config"] == {"per_visit": 3, "rewards": []}
+    assert plugins["stamps"]["config"] == {"per_visit": 3, "rewards": [], "reminder_time": "09:00"}
     assert plugins["faulty"]["enabled"] is False
 
     by_name = patron_tenant_factory(plugins=["stamps"], timezone="Europe/Berlin")
-    assert _plugins(by_name.client)["stamps"]["config"] == {"per_visit": 1, "rewards": []}
+    assert _plugins(by_name.client)["stamps"]["config"] == {
+        "per_visit": 1,
+        "rewards": [],
+        "reminder_time": "09:00",
+    }
     assert by_name.client.get("/tenant").json()["timezone"] == "Europe/Berlin"
     assert by_name.id != configured.id
 

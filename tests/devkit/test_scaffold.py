@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,12 +58,24 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory / "patron-shelf-life"
 
 
+def documented_install(package: Path) -> list[str]:
+    """The arguments of the one `pip install …` command the package's README documents."""
+    readme = (package / "README.md").read_text()
+    [line] = [line for line in readme.splitlines() if line.startswith("pip install ")]
+    return shlex.split(line)[2:]
+
+
+def test_the_readme_installs_patron_from_its_checkout_with_the_package(package: Path):
+    assert documented_install(package) == ["-e", str(REPO_ROOT), "-e", ".[test]"]
+
+
 @pytest.fixture(scope="module")
 def venv(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with Patron and the package (editable) installed."""
+    """A fresh virtual environment where the README's one install command (run in the
+    package's folder) installed Patron and the package."""
     venv = tmp_path_factory.mktemp("venv") / "env"
     uv = os.environ.get("UV") or shutil.which("uv")
-    requirements = ["-e", str(REPO_ROOT), "-e", f"{package}[test]"]
+    requirements = documented_install(package)
     if uv:
         _run([uv, "venv", "-q", "--python", sys.executable, str(venv)], cwd=package)
         install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
@@ -85,6 +98,7 @@ def test_the_package_has_every_part_a_plugin_needs(package: Path):
         "pyproject.toml",
         "README.md",
         "patron_shelf_life/__init__.py",
+        "patron_shelf_life/plugin.py",
         "patron_shelf_life/config.py",
         "patron_shelf_life/tables.py",
         "patron_shelf_life/repository.py",
@@ -97,7 +111,7 @@ def test_the_package_has_every_part_a_plugin_needs(package: Path):
     } | set(migrations) == files
     pyproject = (package / "pyproject.toml").read_text()
     assert '[project.entry-points."patron.plugins"]' in pyproject
-    assert 'shelf_life = "patron_shelf_life:SHELF_LIFE"' in pyproject
+    assert 'shelf_life = "patron_shelf_life.plugin:SHELF_LIFE"' in pyproject
     assert 'dependencies = ["patron"]' in pyproject
     assert "enable_tenant_rls" in (package / migrations[1]).read_text()
     for source in (package / "patron_shelf_life").glob("*.py"):

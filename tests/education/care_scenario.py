@@ -28,11 +28,11 @@ from core.domain.payments.service import PaymentService
 from core.domain.tasks.repository import TaskRepository
 from core.events import PARTITIONS, OutboxDispatcher
 from core.messaging.repository import MessageRepository
+from core.plugins.context import PluginContext
 from core.plugins.host import PluginHost
 from core.plugins.loader import discover
 from core.plugins.service import PluginService
 from core.settings import Settings
-from core.tenancy.context import TenantContext
 from plugins.education import care, hooks, reports, students
 from plugins.education.config import Tier
 from plugins.education.plugin import EDUCATION
@@ -61,7 +61,8 @@ MOMENTS = {
 }
 
 
-async def tenant_ctx(host: PluginHost, slug: str) -> TenantContext:
+async def tenant_ctx(host: PluginHost, slug: str) -> PluginContext:
+    """The tenant's owner, bound to the education plugin (what its jobs receive)."""
     await create_tenant(
         SignupIn(name=slug, slug=slug, admin_email=f"o@{slug}.example.com", timezone=ZONES[slug])
     )
@@ -69,10 +70,11 @@ async def tenant_ctx(host: PluginHost, slug: str) -> TenantContext:
     owner = await owner_context(tenant)
     config = {"message_admin_id": str(owner.user_id)}
     await PluginService(owner, host).enable("education", config)
-    return msgspec.structs.replace(
+    owner = msgspec.structs.replace(
         await owner_context(await tenant_by_slug(slug)),
         plugins={"education": EDUCATION.parse_config(config)},
     )
+    return host.bind(owner, "education")
 
 
 async def drain(host: PluginHost) -> None:
@@ -81,7 +83,7 @@ async def drain(host: PluginHost) -> None:
         pass
 
 
-async def snapshot(ctx: TenantContext) -> dict[str, Any]:
+async def snapshot(ctx: PluginContext) -> dict[str, Any]:
     async with db.tenant_transaction(ctx.tenant_id):
         tasks = await TaskRepository(ctx.tenant_id).select().order_by(TaskRepository.table.id)
         messages = await MessageRepository(ctx.tenant_id).select()
@@ -99,12 +101,12 @@ async def snapshot(ctx: TenantContext) -> dict[str, Any]:
     }
 
 
-async def periodic(ctx: TenantContext, cipher: FieldCipher) -> dict[str, Any]:
+async def periodic(ctx: PluginContext, cipher: FieldCipher) -> dict[str, Any]:
     """A payment whose event was never delivered is still taken into account by the periodic
     re-evaluation, which runs once per period however often its monthly tick fires."""
-    customer = await CustomerService(ctx, cipher).create(CustomerCreate(name="周期"))
+    customer = await CustomerService(ctx.tenant, cipher).create(CustomerCreate(name="周期"))
     await students.update_profile(ctx, customer.id, StudentIn(position="senior"))
-    await PaymentService(ctx).record(
+    await PaymentService(ctx.tenant).record(
         PaymentCreate(customer_id=customer.id, amount=800000, kind=PaymentKind.payment)
     )
     before = (await students.get_student(ctx, customer.id)).tier
@@ -129,7 +131,7 @@ async def main() -> dict[str, Any]:
     contexts = {slug: await tenant_ctx(host, slug) for slug in ZONES}
     for ctx in contexts.values():
         for name, phone, birthday, tier, consent in PEOPLE:
-            customers = CustomerService(ctx, cipher)
+            customers = CustomerService(ctx.tenant, cipher)
             customer = await customers.create(
                 CustomerCreate(name=name, phone=phone, birthday=birthday)
             )

@@ -23,7 +23,12 @@ Ids = dict[str, str]
 
 # Path parameters that name something shared by all tenants (an installed plugin), not a
 # tenant's resource: a route with only these is no isolation boundary.
-SHARED_PARAMS = {"name": "gym", "kind": "email", "service_name": "appreciation_event"}
+SHARED_PARAMS = {
+    "name": "gym",
+    "kind": "email",
+    "service_name": "appreciation_event",
+    "schedule": "expire-memberships",
+}
 
 # A valid body for every write operation, given the ids of the caller's world.
 SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
@@ -57,16 +62,17 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "createApiKey": lambda ids: {"label": "sample"},
     "revokeApiKey": lambda ids: {},
     "enablePlugin": lambda ids: {"config": {}},
+    "runPluginSchedule": lambda ids: {},
     "disablePlugin": lambda ids: {},
     "configureChannel": lambda ids: {
         "config": {"host": "smtp.example.com", "from_address": "crm@example.com"},
     },
-    # A public-looking URL: the shared server refuses private ones. It need not resolve
-    # (an unresolvable host is accepted at creation, refused at delivery), and no event
-    # of the test run is named `gym.sample_event`, so nothing is ever sent to it.
+    # A public-looking URL: the shared server refuses private ones. `.invalid` never
+    # resolves (accepted at creation, refused at delivery), so nothing is ever sent to it.
+    # The event must be in the catalogue: a plugin's declared event.
     "createWebhook": lambda ids: {
-        "url": "https://example.com/hook",
-        "events": ["gym.sample_event"],
+        "url": "https://hooks.invalid/hook",
+        "events": ["education.override_requested"],
     },
     "enableWebhook": lambda ids: {},
     "deleteWebhook": lambda ids: {},
@@ -181,7 +187,7 @@ def resolve(schema: dict[str, Any] | None, openapi: dict[str, Any]) -> dict[str,
 
 
 def _created(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code in (200, 201), f"{response.request.url}: {response.text}"
+    assert response.status_code in (200, 201, 202), f"{response.request.url}: {response.text}"
     return response.json()
 
 
@@ -245,6 +251,8 @@ def build_world(tenant: Tenant) -> Ids:
             json={"customer_id": customer["id"], "plan": "annual", "starts_on": "2026-01-01"},
         )
     )["id"]
+    # An on-demand run of the gym's schedule (no membership has ended: it changes nothing).
+    ids["run_id"] = _created(c.post("/plugins/gym/schedules/expire-memberships/runs"))["id"]
     # The built-in education plugin, with only a service run on request: its scheduled
     # tasks would arrive after commit too.
     appreciation = {

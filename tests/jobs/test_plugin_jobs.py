@@ -28,16 +28,16 @@ async def greet(ctx, payload):
                             customer_id=payload["customer_id"])
 
 
-class Hooks:
-    @sdk.hookimpl
-    async def patron_customer_created(self, ctx, customer):
-        await sdk.enqueue_job(ctx, PLUGIN, "greet",
-                              {"customer_id": customer["id"], "name": customer["name"]},
-                              customer_id=customer["id"])
+async def on_customer(ctx, event: sdk.CustomerCreated):
+    customer = event.customer
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        payload = {"customer_id": str(customer.id), "name": customer.name}
+        await sdk.enqueue_job(ctx, "greet", payload, customer_id=customer.id)
 
 
 PLUGIN = sdk.PluginDescriptor(name="greeter", title="Greeter", version="1.0.0",
-                              hooks=Hooks(), jobs={"greet": greet})
+                              subscriptions={"customer.created": on_customer},
+                              jobs={"greet": greet})
 """
 
 

@@ -1,13 +1,20 @@
-"""Plugin schedules fire at each tenant's own local time, once per slot, with two workers."""
+"""Plugin schedules fire at each tenant's own local time, once per slot, with two workers;
+`PATRON_SCHEDULER=off` (the test servers' default) starts no scheduler."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.jobs.redis import EmbeddedRedis
+from core.jobs.worker import JobRunner
+from core.plugins.host import PluginHost
+from core.settings import Settings
 from tests.support.server import REPO_ROOT
 
 
@@ -43,3 +50,27 @@ def test_daily_schedules_fire_at_local_time_once_per_slot_with_two_schedulers(tm
         "berlin": ["2026-11-23T01:00:00+00:00", "2026-11-24T01:00:00+00:00"],
     }
     assert outcome["queued"] == 4
+
+
+def test_patron_scheduler_off_starts_no_scheduler(tmp_path: Path):
+    env = {"PATRON_SECRET_KEY": "x" * 40, "PATRON_DATABASE_URL": "sqlite:///x"}
+    assert Settings.from_env(env).scheduler is True
+    assert Settings.from_env({**env, "PATRON_SCHEDULER": "off"}).scheduler is False
+    assert Settings.from_env({**env, "PATRON_SCHEDULER": "ON"}).scheduler is True
+    with pytest.raises(ValueError, match="PATRON_SCHEDULER"):
+        Settings.from_env({**env, "PATRON_SCHEDULER": "sometimes"})
+
+    async def task_names(schedule: bool) -> set[str]:
+        runner = JobRunner(PluginHost([]), redis.url, work=False, schedule=schedule)
+        await runner.start()
+        try:
+            return {task.get_name() for task in runner._tasks}
+        finally:
+            await runner.stop()
+
+    redis = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        assert "scheduler" in asyncio.run(task_names(schedule=True))
+        assert "scheduler" not in asyncio.run(task_names(schedule=False))
+    finally:
+        redis.stop()

@@ -22,16 +22,15 @@ import asyncio
 from core import sdk
 
 
-class Hooks:
-    @sdk.hookimpl
-    async def patron_customer_created(self, ctx, customer):
-        await asyncio.sleep(2)
-        await sdk.queue_message(ctx, channel="email", to="desk@example.com",
-                                subject="New customer", body=customer["name"],
-                                cause_key=f"slow:{customer['id']}", customer_id=customer["id"])
+async def note(ctx, event: sdk.CustomerCreated):
+    await asyncio.sleep(2)
+    await sdk.queue_message(ctx, channel="email", to="desk@example.com",
+                            subject="New customer", body=event.customer.name,
+                            cause_key=f"slow:{event.customer.id}", customer_id=event.customer.id)
 
 
-PLUGIN = sdk.PluginDescriptor(name="slow", title="Slow", version="1.0.0", hooks=Hooks())
+PLUGIN = sdk.PluginDescriptor(name="slow", title="Slow", version="1.0.0",
+                              subscriptions={"customer.created": note})
 """
 
 

@@ -58,17 +58,17 @@ FAILURES = 2
 attempts = collections.Counter()
 
 
-class Hooks:
-    @sdk.hookimpl
-    async def patron_customer_created(self, ctx, customer):
-        attempts[customer["id"]] += 1
-        if attempts[customer["id"]] <= FAILURES:
-            raise RuntimeError(f"flaky failure {attempts[customer['id']]}")
-        await sdk.create_task(ctx, PLUGIN, title=f"handled on attempt {attempts[customer['id']]}",
-                              kind="flaky", customer_id=customer["id"])
+async def handle(ctx, event: sdk.CustomerCreated):
+    cid = event.customer.id
+    attempts[cid] += 1
+    if attempts[cid] <= FAILURES:
+        raise RuntimeError(f"flaky failure {attempts[cid]}")
+    await sdk.create_task(ctx, title=f"handled on attempt {attempts[cid]}",
+                          kind="flaky", customer_id=cid)
 
 
-PLUGIN = sdk.PluginDescriptor(name="flaky", title="Flaky", version="0.1", hooks=Hooks())
+PLUGIN = sdk.PluginDescriptor(name="flaky", title="Flaky", version="0.1",
+                              subscriptions={"customer.created": handle})
 """,
     # Fails to import.
     "brokenimport": """
@@ -85,7 +85,7 @@ PLUGIN = sdk.PluginDescriptor(name="futureapi", title="Future API", version="0.1
     "misspelt": """
 class Hooks:
     @sdk.hookimpl
-    async def patron_custmer_created(self, ctx, customer):
+    async def patron_custmer_section(self, ctx, customer):
         pass
 
 
@@ -150,7 +150,7 @@ SKIPPED = {
     # plugin: what its log line must say besides the plugin's name
     "brokenimport": "patron_no_such_dependency",
     "futureapi": ">=9",
-    "misspelt": "patron_custmer_created",
+    "misspelt": "patron_custmer_section",
     "sharedtable": "TenantTable",
     "reservedroute": "/changes",
 }

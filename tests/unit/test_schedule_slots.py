@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.jobs.slots import latest_slot
+from core.jobs.slots import latest_slot, next_slot
 
 UTC = datetime.UTC
 
@@ -62,6 +62,30 @@ def test_every_six_months_falls_on_january_and_july() -> None:
     zone=st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC"]),
 )
 def test_the_latest_slot_is_due_and_stable_until_the_next(every, now, zone) -> None:
+    _latest_slot_properties(every, now, zone)
+    _next_slot_properties(every, now, zone)
+
+
+def _next_slot_properties(every: str, now: datetime.datetime, zone: str) -> None:
+    """The next slot is the first one after `now`: the latest slot there, and nothing in
+    between is a slot."""
+    upcoming = next_slot(every, now, zone)
+    assert upcoming > now
+    assert latest_slot(every, upcoming, zone) == upcoming
+    assert latest_slot(every, upcoming - datetime.timedelta(microseconds=1), zone) <= now
+
+
+def test_next_slot_is_in_the_tenant_zone() -> None:
+    upcoming = next_slot("daily 10:00", utc(2026, 11, 23, 12, 0), "Asia/Shanghai")
+    assert upcoming.isoformat() == "2026-11-24T10:00:00+08:00"
+    # At the slot itself, the next is tomorrow's.
+    at_slot = next_slot("daily 10:00", utc(2026, 11, 24, 2, 0), "Asia/Shanghai")
+    assert at_slot.isoformat() == "2026-11-25T10:00:00+08:00"
+    assert next_slot("monthly 31 08:00", utc(2027, 2, 1), "UTC") == utc(2027, 2, 28, 8, 0)
+    assert next_slot("weekly mon 09:00", utc(2026, 11, 23, 9, 0), "UTC") == utc(2026, 11, 30, 9)
+
+
+def _latest_slot_properties(every: str, now: datetime.datetime, zone: str) -> None:
     slot = latest_slot(every, now, zone)
     assert slot <= now
     # The same slot stays the latest a moment later, and is its own latest slot.

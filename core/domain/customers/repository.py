@@ -6,13 +6,35 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
+from piccolo.columns import Column
 from piccolo.columns.combination import Where
+from piccolo.columns.operators.comparison import ComparisonOperator
 
 from core.contactinfo import phone_digits
 from core.domain.customers.tables import Consent, Customer, CustomerTag
 from core.tenancy.repository import TenantRepository
 
 MIN_PHONE_DIGITS = 3
+
+
+class _ILikeEscaped(ComparisonOperator):
+    template = "{name} ILIKE {value} ESCAPE '\\'"
+
+
+class _LikeEscaped(ComparisonOperator):
+    template = "{name} LIKE {value} ESCAPE '\\'"
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern: `%`, `_` and the escape escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(column: Column, text: str) -> Where:
+    """Case-insensitive "`column` contains `text`", with `text` taken literally."""
+    postgres = column._meta.engine_type in ("postgres", "cockroach")
+    operator = _ILikeEscaped if postgres else _LikeEscaped  # SQLite's LIKE ignores ASCII case
+    return Where(column=column, value=f"%{escape_like(text)}%", operator=operator)
 
 
 class CustomerRepository(TenantRepository[Customer]):
@@ -24,13 +46,17 @@ class CustomerRepository(TenantRepository[Customer]):
     async def get_deleted(self, customer_id: uuid.UUID | None) -> dict | None:
         return await self.get(customer_id, Customer.deleted_at.is_not_null())
 
-    def search(self, q: str) -> Where:
-        """Name or e-mail containing `q`, or phone containing its digits (any format)."""
-        pattern = f"%{q.replace('%', '')}%"
-        condition = Customer.name.ilike(pattern) | Customer.email.ilike(pattern)
+    def search(self, q: str, *, whole_phone: str | None = None) -> Where:
+        """Name or e-mail containing `q` (literally: `%` and `_` are no wildcards), or the
+        phone: containing the digits of `q` when `whole_phone` is None, else only equal to
+        `whole_phone` (the whole normalised number, for callers who see phones masked: a
+        digit-by-digit search would unmask them)."""
+        condition = contains(Customer.name, q) | contains(Customer.email, q)
+        if whole_phone is not None:
+            return condition | (Customer.phone == whole_phone)
         digits = phone_digits(q)
         if len(digits) >= MIN_PHONE_DIGITS:
-            condition = condition | Customer.phone.like(f"%{digits}%")
+            condition = condition | contains(Customer.phone, digits)
         return condition
 
 

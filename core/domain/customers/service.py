@@ -8,10 +8,13 @@ from typing import Any
 import msgspec
 
 from core import events
+from core.catalogue import CustomerCreated, CustomerDeleted, CustomerPayload, CustomerUpdated
 from core.contactinfo import (
     SENSITIVE_VIEWER_FLOOR,
+    ContactInfoError,
     mask_id_number,
     mask_phone,
+    normalize_phone,
     normalized_contact_fields,
 )
 from core.crypto import FieldCipher
@@ -81,7 +84,7 @@ class CustomerService:
             else:
                 where.append(Customer.id.is_in(selected))
         if q:
-            where.append(self.customers.search(q))
+            where.append(self._search(q))
         if tag:
             where.append(self.tags.customers_tagged(tag))
         if owner_id is not None:
@@ -91,13 +94,24 @@ class CustomerService:
             tags = await self.tags.tags_of(row["id"] for row in page.items)
         return page.map(lambda row: self.view(row, tags.get(row["id"], [])))
 
+    def _search(self, q: str) -> Any:
+        """Who sees phones masked may find a customer by the whole number only."""
+        if self.ctx.at_least(SENSITIVE_VIEWER_FLOOR):
+            return self.customers.search(q)
+        try:
+            whole = normalize_phone(q, self.ctx.country)
+        except ContactInfoError:
+            whole = ""  # no phone equals it
+        return self.customers.search(q, whole_phone=whole)
+
     # -- writes --------------------------------------------------------------------------
     async def create(self, data: schemas.CustomerCreate) -> schemas.Customer:
         values = self._storable(msgspec.structs.asdict(data))
-        await self._veto("customer.create", None, msgspec.to_builtins(data))
         provenance = data.provenance or schemas.ProvenanceIn()
         now = utcnow()
         async with tenant_transaction(self.ctx.tenant_id, write=True):
+            # Vetoes are asked at one point for every write: first thing in its transaction.
+            await self._veto("customer.create", None, msgspec.to_builtins(data))
             await self._check_references(values, provenance.collected_by)
             tags = values.pop("tags")
             row = await self.customers.insert(
@@ -112,7 +126,9 @@ class CustomerService:
             await self.timeline.record(
                 row["id"], "customer.created", f"Customer {data.name} created", subject_id=row["id"]
             )
-            await self._emit("customer.created", row, sorted(set(tags)))
+            await events.emit(
+                self.ctx, CustomerCreated(customer=self._payload(row, sorted(set(tags))))
+            )
         return self.view(row, sorted(set(tags)))
 
     async def update(
@@ -137,7 +153,8 @@ class CustomerService:
             )
             all_tags = await self.tags.tags_of([current["id"]])
             assert row is not None
-            await self._emit("customer.updated", row, all_tags.get(row["id"], []), changed=changed)
+            customer = self._payload(row, all_tags.get(row["id"], []))
+            await events.emit(self.ctx, CustomerUpdated(customer=customer, changed=changed))
         return self.view(row, all_tags.get(current["id"], []))
 
     async def delete(self, customer_id: uuid.UUID | None) -> None:
@@ -148,9 +165,7 @@ class CustomerService:
             await self.timeline.record(
                 row["id"], "customer.deleted", "Customer deleted", subject_id=row["id"]
             )
-            await events.emit(
-                self.ctx, "customer.deleted", {"customer_id": str(row["id"])}, customer_id=row["id"]
-            )
+            await events.emit(self.ctx, CustomerDeleted(customer_id=row["id"]))
 
     async def restore(self, customer_id: uuid.UUID | None) -> schemas.Customer:
         async with tenant_transaction(self.ctx.tenant_id, write=True):
@@ -241,10 +256,14 @@ class CustomerService:
             current["plugins"] = await self.host.customer_sections(self.ctx, current)
         self.host.veto(self.ctx, action, current, change)
 
-    async def _emit(self, event: str, row: dict, tags: list[str], **extra: Any) -> None:
-        """An event carrying the whole customer, unmasked: plugins act on real values."""
+    def _payload(self, row: dict, tags: list[str]) -> CustomerPayload:
+        """The customer as events carry it: real contact values (plugins act on them), the
+        ID number masked (events reach webhooks and plugins; the secret stays here)."""
         customer = msgspec.to_builtins(self.view(row, tags, unmasked=True))
-        await events.emit(self.ctx, event, {"customer": customer, **extra}, customer_id=row["id"])
+        customer.pop("plugins", None)
+        if customer["id_number"] is not None:
+            customer["id_number"] = mask_id_number(customer["id_number"])
+        return msgspec.convert(customer, CustomerPayload)
 
     async def _require(self, customer_id: uuid.UUID | None) -> dict:
         row = await self.customers.get_active(customer_id)

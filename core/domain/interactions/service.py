@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from core import events
+from core.catalogue import InteractionLogged, InteractionPayload
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.interactions import schemas
@@ -74,12 +75,8 @@ class InteractionService:
                 },
             )
             interaction = interaction_view(row)
-            await events.emit(
-                self.ctx,
-                "interaction.logged",
-                {"interaction": msgspec.to_builtins(interaction)},
-                customer_id=customer["id"],
-            )
+            payload = msgspec.convert(msgspec.to_builtins(interaction), InteractionPayload)
+            await events.emit(self.ctx, InteractionLogged(interaction=payload))
         return interaction
 
     async def _require_customer(self, customer_id: uuid.UUID | None) -> dict:

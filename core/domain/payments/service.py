@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from core import events
+from core.catalogue import PaymentPayload, PaymentRecorded
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.payments import schemas
@@ -69,9 +70,10 @@ class PaymentService:
             raise InvalidInput([("refund_of_id", "only a refund names a payment")])
         now = utcnow()
         occurred_at = data.occurred_at.astimezone(datetime.UTC) if data.occurred_at else now
-        if self.host is not None:
-            self.host.veto(self.ctx, "payment.record", None, msgspec.to_builtins(data))
         async with tenant_transaction(self.ctx.tenant_id, write=True):
+            # Vetoes are asked at one point for every write: first thing in its transaction.
+            if self.host is not None:
+                self.host.veto(self.ctx, "payment.record", None, msgspec.to_builtins(data))
             if not await self.customers.get_active(data.customer_id):
                 raise InvalidInput([("customer_id", "no such customer in this tenant")])
             currency = data.currency or self.ctx.currency
@@ -104,12 +106,8 @@ class PaymentService:
                 },
             )
             payment = payment_view(row, {})
-            await events.emit(
-                self.ctx,
-                "payment.recorded",
-                {"payment": msgspec.to_builtins(payment)},
-                customer_id=data.customer_id,
-            )
+            recorded = msgspec.convert(msgspec.to_builtins(payment), PaymentPayload)
+            await events.emit(self.ctx, PaymentRecorded(payment=recorded))
         return payment
 
     # -- helpers -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from core import events
+from core.catalogue import TaskCompleted, TaskCreated, TaskPayload
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
 from core.domain.tasks import schemas
@@ -100,12 +101,7 @@ class TaskService:
             )
             await self._record(row, "task.created", f"Task created: {data.title}")
             task = task_view(row)
-            await events.emit(
-                self.ctx,
-                "task.created",
-                {"task": msgspec.to_builtins(task)},
-                customer_id=row["customer_id"],
-            )
+            await events.emit(self.ctx, TaskCreated(task=task_payload(task)))
         return task
 
     async def update(self, task_id: uuid.UUID | None, data: schemas.TaskUpdate) -> schemas.Task:
@@ -131,12 +127,7 @@ class TaskService:
                 kind, verb = STATUS_ENTRIES[TaskStatus(status)]
                 await self._record(row, kind, f"Task {verb}: {row['title']}")
                 if status == TaskStatus.done:
-                    await events.emit(
-                        self.ctx,
-                        "task.completed",
-                        {"task": msgspec.to_builtins(task)},
-                        customer_id=row["customer_id"],
-                    )
+                    await events.emit(self.ctx, TaskCompleted(task=task_payload(task)))
         return task
 
     # -- helpers -------------------------------------------------------------------------
@@ -196,3 +187,7 @@ def task_view(row: dict[str, Any]) -> schemas.Task:
         updated_at=row["updated_at"],
         completed_at=row["completed_at"],
     )
+
+
+def task_payload(task: schemas.Task) -> TaskPayload:
+    return msgspec.convert(msgspec.to_builtins(task), TaskPayload)

@@ -17,7 +17,12 @@ ADMIN = {"min_role": Role.admin}
 
 def webhook_service(ctx: TenantContext, cipher: FieldCipher, request: Request) -> WebhookService:
     settings = request.app.state["settings"]
-    return WebhookService(ctx, cipher, allow_private=settings.webhook_allow_private)
+    return WebhookService(
+        ctx,
+        cipher,
+        allow_private=settings.webhook_allow_private,
+        known_events=request.app.state["host"].catalogue.names(),
+    )
 
 
 class WebhookController(Controller):

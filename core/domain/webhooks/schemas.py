@@ -10,17 +10,7 @@ import msgspec
 
 from core.domain.types import PLAIN, Input, Output
 
-# The events of the core; plugins publish `<plugin>.<event>`.
-CORE_EVENTS = frozenset(
-    {
-        "customer.created",
-        "customer.updated",
-        "customer.deleted",
-        "payment.recorded",
-        "task.created",
-        "task.completed",
-    }
-)
+# Event names are checked against the event catalogue (core.catalogue); "*" is all of them.
 ALL_EVENTS = "*"
 
 Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=PLAIN)]

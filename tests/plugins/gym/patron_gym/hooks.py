@@ -1,54 +1,25 @@
-"""The gym's hook implementations (see core.plugins.hookspecs for when each is called)."""
+"""The gym's hook implementations: contributions and policy (see docs/plugins.md, "Hook
+reference"). Each gets the caller's context bound to the gym (`ctx.config` is its config)."""
 
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 from typing import Any
 
 import msgspec
 from core import sdk
 
-import patron_gym  # GYM is defined by the package once its modules are loaded
 from patron_gym import terms
-from patron_gym.repository import MembershipRepository, WelcomeRepository
+from patron_gym.config import GymConfig
+from patron_gym.repository import MembershipRepository
 from patron_gym.routes import membership_view
-
-log = logging.getLogger("patron_gym")
-
-
-# -- events --------------------------------------------------------------------------------
-@sdk.hookimpl
-async def patron_customer_created(ctx: sdk.TenantContext, customer: dict[str, Any]) -> None:
-    """A welcome task for staff, once per customer however often the event is delivered."""
-    if not patron_gym.GYM.config_of(ctx).welcome_task:
-        return
-    customer_id = uuid.UUID(str(customer["id"]))
-    welcomes = WelcomeRepository(ctx.tenant_id)
-    # The task and its idempotency key commit together (create_task joins this transaction).
-    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        if await welcomes.of(customer_id) is not None:
-            return
-        try:
-            task = await sdk.create_task(
-                ctx,
-                patron_gym.GYM,
-                # Task titles hold 200 characters; a customer's name may too.
-                title=f"Welcome {customer['name'][:150]} to the gym",
-                kind="welcome",
-                customer_id=customer_id,
-            )
-        except sdk.InvalidInput:  # the customer was deleted before the event arrived
-            log.info("tenant %s: customer %s is gone; no welcome", ctx.tenant_id, customer_id)
-            return
-        await welcomes.insert(customer_id=customer_id, task_id=task.id, created_at=sdk.utcnow())
 
 
 # -- contributions -------------------------------------------------------------------------
 @sdk.hookimpl
 async def patron_customer_section(
-    ctx: sdk.TenantContext, customer: dict[str, Any]
+    ctx: sdk.PluginContext[GymConfig], customer: dict[str, Any]
 ) -> dict[str, Any] | None:
     today = terms.local_today(ctx.timezone)
     async with sdk.tenant_transaction(ctx.tenant_id):
@@ -61,14 +32,14 @@ async def patron_customer_section(
 
 @sdk.hookimpl
 async def patron_timeline_entries(
-    ctx: sdk.TenantContext,
+    ctx: sdk.PluginContext[GymConfig],
     customer_id: str,
     newer_than: datetime.datetime | None,
     not_newer_than: datetime.datetime | None,
 ) -> list[sdk.PluginTimelineEntry]:
     """ "Renewal due" for each membership ending within the notice period, dated the day
     the notice period began (tenant local time)."""
-    config = patron_gym.GYM.config_of(ctx)
+    config = ctx.config
     today = terms.local_today(ctx.timezone)
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await MembershipRepository(ctx.tenant_id).of_customer(uuid.UUID(customer_id))
@@ -100,7 +71,7 @@ async def patron_timeline_entries(
 
 # -- policy --------------------------------------------------------------------------------
 @sdk.hookimpl
-def patron_customer_filter(ctx: sdk.TenantContext, key: str, value: str) -> Any:
+def patron_customer_filter(ctx: sdk.PluginContext[GymConfig], key: str, value: str) -> Any:
     """`?gym.member=yes` (an active membership today) or `?gym.member=no`."""
     if key != "member" or value not in ("yes", "no"):
         return None
@@ -110,7 +81,10 @@ def patron_customer_filter(ctx: sdk.TenantContext, key: str, value: str) -> Any:
 
 @sdk.hookimpl
 def patron_veto(
-    ctx: sdk.TenantContext, action: str, current: dict[str, Any] | None, change: dict[str, Any]
+    ctx: sdk.PluginContext[GymConfig],
+    action: str,
+    current: dict[str, Any] | None,
+    change: dict[str, Any],
 ) -> sdk.Veto | None:
     """No deleting a customer whose membership is running. Pure: the facts are this
     plugin's own section of the customer, which the core loads before asking."""

@@ -1,5 +1,6 @@
 """HTTP: the gym's routes, mounted by the plugin host under `/api/v1/plugins/gym/` (404 for
-tenants that have not enabled the gym)."""
+tenants that have not enabled the gym). A handler asks for `plugin_ctx`: the caller's
+context bound to the gym, with the tenant's config of it."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from typing import Any
 from core import sdk
 from litestar import get, post
 
-import patron_gym  # GYM is defined by the package once its modules are loaded
 from patron_gym import terms
-from patron_gym.config import PlanName
+from patron_gym.config import GymConfig, PlanName
+from patron_gym.events import MembershipStarted
 from patron_gym.repository import MembershipRepository
 
 
 class MembershipIn(sdk.Input):
     customer_id: uuid.UUID
     plan: PlanName
-    starts_on: datetime.date
+    starts_on: sdk.Day  # years 2-9998: a date at the calendar's edge would overflow
 
 
 class MembershipOut(sdk.Output):
@@ -45,9 +46,13 @@ def membership_view(row: dict[str, Any], today: datetime.date) -> MembershipOut:
 
 
 @post("/memberships", operation_id="gymCreateMembership")
-async def create_membership(ctx: sdk.TenantContext, data: MembershipIn) -> MembershipOut:
-    """Sign a customer up for one of the gym's plans from `starts_on`."""
-    plan = patron_gym.GYM.config_of(ctx).plan(data.plan)
+async def create_membership(
+    plugin_ctx: sdk.PluginContext[GymConfig], data: MembershipIn
+) -> MembershipOut:
+    """Sign a customer up for one of the gym's plans from `starts_on`; publishes
+    `gym.membership_started` with the membership."""
+    ctx = plugin_ctx
+    plan = ctx.config.plan(data.plan)
     if plan is None:
         raise sdk.InvalidInput([("plan", "not one of this gym's plans")])
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
@@ -59,6 +64,16 @@ async def create_membership(ctx: sdk.TenantContext, data: MembershipIn) -> Membe
             starts_on=data.starts_on,
             ends_on=terms.last_day_covered(data.starts_on, plan.months),
             created_at=sdk.utcnow(),
+        )
+        await sdk.emit(
+            ctx,
+            MembershipStarted(
+                membership_id=row["id"],
+                customer_id=row["customer_id"],
+                plan=row["plan"],
+                starts_on=row["starts_on"],
+                ends_on=row["ends_on"],
+            ),
         )
     return membership_view(row, terms.local_today(ctx.timezone))
 

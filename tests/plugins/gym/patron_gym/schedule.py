@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from core import sdk
 
-import patron_gym  # GYM is defined by the package once its modules are loaded
 from patron_gym import terms
+from patron_gym.config import GymConfig
 from patron_gym.repository import MembershipRepository
 
 
-async def expire_memberships(ctx: sdk.TenantContext) -> None:
+async def expire(ctx: sdk.PluginContext[GymConfig]) -> None:
     """Record on each customer's timeline the memberships that ended (once each: a job runs
     at least once, so the mark and the entry commit together)."""
     memberships = MembershipRepository(ctx.tenant_id)
@@ -18,7 +18,6 @@ async def expire_memberships(ctx: sdk.TenantContext) -> None:
             await memberships.update(row["id"], {"expired_at": sdk.utcnow()})
             await sdk.record_timeline(
                 ctx,
-                patron_gym.GYM,
                 row["customer_id"],
                 "membership.expired",
                 f"{row['plan']} membership ended on {row['ends_on']}",

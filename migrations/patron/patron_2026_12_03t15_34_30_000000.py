@@ -3,7 +3,7 @@ from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-03T14:36:15:381483"
+ID = "2026-12-03T15:34:30:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "consent gate: tenants.marketing_consent, messages.purpose and reason"
 

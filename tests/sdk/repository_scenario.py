@@ -1,0 +1,194 @@
+"""`TenantRepository` against a real database, in its own process, printing JSON: keyset
+pages over keys of every type, unique-key clashes as `sdk.UniqueViolation`, aggregates as
+one Python type. Usage: python -m tests.sdk.repository_scenario (PATRON_DATABASE_URL set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+from typing import Any
+
+from cli.runtime import migrate
+from core import db, sdk
+from core.domain.customers.tables import Customer
+from core.domain.payments.tables import Payment
+from core.tenancy.tables import User
+from tenants.provisioning import create_tenant, tenant_by_slug
+from tenants.schemas import SignupIn
+
+
+class Customers(sdk.TenantRepository[Customer]):
+    table = Customer
+
+
+class Payments(sdk.TenantRepository[Payment]):
+    table = Payment
+
+
+class Users(sdk.TenantRepository[User]):
+    table = User
+
+
+NOW = datetime.datetime(2026, 3, 1, 8, 0, tzinfo=datetime.UTC)
+
+
+async def _walk(repo: sdk.TenantRepository, column: Any, newest_first: bool) -> dict[str, Any]:
+    """Every page of 2 over `column`, through encoded cursors as a client sends them."""
+    seen, token, types = [], None, set()
+    while True:
+        async with db.tenant_transaction(repo.tenant_id):
+            page = await repo.page(
+                limit=2,
+                cursor=sdk.Cursor.decode(token),
+                order_column=column,
+                newest_first=newest_first,
+            )
+        seen += [str(row["id"]) for row in page.items]
+        if page.next_cursor is None:
+            return {"ids": seen, "key_types": sorted(types)}
+        token = page.next_cursor
+        key = sdk.Cursor.decode(token).last_key  # type: ignore[union-attr]
+        types.add(type(key).__name__)
+
+
+async def _expected(repo: sdk.TenantRepository, column: Any, newest_first: bool) -> list[str]:
+    async with db.tenant_transaction(repo.tenant_id):
+        rows = await repo.select(repo.table.id, column)
+    ordered = sorted(rows, key=lambda r: (r[column._meta.name], r["id"]), reverse=newest_first)
+    return [str(row["id"]) for row in ordered]
+
+
+async def main() -> dict[str, Any]:
+    await db.start()
+    await migrate()
+    await create_tenant(SignupIn(name="Repo", slug="repo", admin_email="o@repo.example.com"))
+    tenant_id = (await tenant_by_slug("repo"))["id"]  # type: ignore[index]
+    customers, payments, users = Customers(tenant_id), Payments(tenant_id), Users(tenant_id)
+    outcome: dict[str, Any] = {}
+
+    # Ties on every key, so that the id must break them.
+    birthdays = [datetime.date(2001, 5, d) for d in (3, 1, 3, 2, 1, 3, 2)]
+    names = ["李娜", "Ann", "李娜", "Bob", "Ann", "zed", "Bob"]
+    async with db.tenant_transaction(tenant_id, write=True):
+        for i, (birthday, name) in enumerate(zip(birthdays, names, strict=True)):
+            customer = await customers.insert(
+                name=name, birthday=birthday, created_at=NOW, collected_at=NOW
+            )
+            await payments.insert(
+                customer_id=customer["id"],
+                kind="payment",
+                amount=[500, 100, 500, 300, 100, 500, 300][i],
+                currency="CNY",
+                occurred_at=NOW + datetime.timedelta(hours=[2, 0, 2, 1, 0, 2, 1][i]),
+                created_at=NOW,
+            )
+    pages = {}
+    for label, repo, column in (
+        ("date", customers, Customer.birthday),
+        ("text", customers, Customer.name),
+        ("int", payments, Payment.amount),
+        ("datetime", payments, Payment.occurred_at),
+        ("uuid", payments, Payment.customer_id),
+    ):
+        for newest_first in (False, True):
+            walked = await _walk(repo, column, newest_first)
+            pages[f"{label}/{'desc' if newest_first else 'asc'}"] = {
+                "complete_and_in_order": walked["ids"]
+                == await _expected(repo, column, newest_first),
+                "key_types": walked["key_types"],
+            }
+    outcome["pages"] = pages
+
+    clashes = []
+    async with db.tenant_transaction(tenant_id, write=True):
+        first = await users.insert(
+            name="A", email="a@repo.example.com", role="agent", created_at=NOW
+        )
+        second = await users.insert(
+            name="B", email="b@repo.example.com", role="agent", created_at=NOW
+        )
+    for attempt in ("insert", "update", "insert_many"):
+        try:
+            async with db.tenant_transaction(tenant_id, write=True):
+                if attempt == "insert":
+                    await users.insert(
+                        name="A2", email="a@repo.example.com", role="agent", created_at=NOW
+                    )
+                elif attempt == "update":
+                    await users.update(second["id"], {"email": first["email"]})
+                else:
+                    await users.insert_many(
+                        [
+                            {
+                                "name": "A3",
+                                "email": "a@repo.example.com",
+                                "role": "agent",
+                                "created_at": NOW,
+                            }
+                        ]
+                    )
+            clashes.append({"attempt": attempt, "raised": None})
+        except sdk.UniqueViolation as exc:
+            clashes.append(
+                {
+                    "attempt": attempt,
+                    "raised": "UniqueViolation",
+                    "conflict": isinstance(exc, sdk.Conflict),
+                    "status": exc.status,
+                    "columns": list(exc.columns),
+                }
+            )
+    async with db.tenant_transaction(tenant_id, write=True):
+        await users.insert_many(
+            [{"name": "A4", "email": "a@repo.example.com", "role": "agent", "created_at": NOW}],
+            skip_existing=True,
+        )
+        emails = sorted(row["email"] for row in await users.select(User.email))
+    outcome["clashes"] = clashes
+    outcome["emails_after_skip_existing"] = emails
+
+    def typed(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            name: [
+                type(value).__name__,
+                value.isoformat() if hasattr(value, "isoformat") else value,
+            ]
+            for name, value in values.items()
+        }
+
+    async with db.tenant_transaction(tenant_id):
+        everything = await payments.aggregate(
+            n=sdk.Count(),
+            total=sdk.Sum(Payment.amount),
+            low=sdk.Min(Payment.amount),
+            first=sdk.Min(Payment.occurred_at),
+            last=sdk.Max(Payment.occurred_at),
+            mean=sdk.Avg(Payment.amount),
+        )
+        nothing = await payments.aggregate(
+            Payment.amount > 10_000,
+            n=sdk.Count(),
+            total=sdk.Sum(Payment.amount),
+            last=sdk.Max(Payment.occurred_at),
+        )
+        youngest = await customers.aggregate(born=sdk.Max(Customer.birthday))
+        by_amount = await payments.aggregate_by(
+            Payment.amount, n=sdk.Count(), last=sdk.Max(Payment.occurred_at)
+        )
+    outcome["aggregates"] = {
+        "everything": typed(everything),
+        "nothing": typed(nothing),
+        "youngest": typed(youngest),
+        "by_amount": sorted(
+            [row["amount"], *typed({"n": row["n"], "last": row["last"]}).values()]
+            for row in by_amount
+        ),
+    }
+    await db.stop()
+    return outcome
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))
