@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 from core import sdk
-from plugins.care.config import NOTICE_FIELDS, CareConfig, check_template
-from plugins.care.descriptor import care, config_of
+from plugins.care.config import NOTICE_FIELDS, check_template, split_filter
+from plugins.care.context import Ctx
 from plugins.care.journal import live_status, record, tally
 from plugins.care.repository import BroadcastRepository, CareLogRepository
 from plugins.care.schemas import BroadcastIn, BroadcastOut, Counts
@@ -18,23 +18,38 @@ BROADCAST_JOB = "broadcast"
 
 
 async def segment(
-    ctx: sdk.TenantContext, tag: str | None, ids: list[uuid.UUID] | None
+    ctx: Ctx,
+    tag: str | None,
+    ids: list[uuid.UUID] | None,
+    selector: str | None = None,
+    *,
+    field: str = "filter",
 ) -> list[uuid.UUID]:
-    """The live customers tagged `tag` (and among `ids` when given)."""
+    """The live customers tagged `tag`, selected by the customer filter `selector`
+    ("education.tier=key") and among `ids`, each when given. A filter no plugin the
+    tenant enabled has is `InvalidInput` naming `field`."""
     facts = sdk.CoreFacts(ctx)
     wanted = None if ids is None else list(dict.fromkeys(ids))
     if tag is not None:
         tagged = set(await facts.tagged(tag))
         wanted = [i for i in (wanted if wanted is not None else tagged) if i in tagged]
+    if selector is not None:
+        try:
+            selected = set(await facts.matching(*split_filter(selector)))
+        except sdk.InvalidInput:
+            raise sdk.InvalidInput(
+                [(field, "not a filter of a plugin the tenant enabled")]
+            ) from None
+        wanted = [i for i in (wanted if wanted is not None else selected) if i in selected]
     people = await facts.customers(wanted, fields=("name",))
     return sorted((c["id"] for c in people), key=str)
 
 
-async def start(ctx: sdk.TenantContext, data: BroadcastIn) -> BroadcastOut:
+async def start(ctx: Ctx, data: BroadcastIn) -> BroadcastOut:
     check_template(data.template, NOTICE_FIELDS, "template")
     broadcasts = BroadcastRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        ids = await segment(ctx, data.tag, data.customer_ids)
+        ids = await segment(ctx, data.tag, data.customer_ids, data.filter)
         row = await broadcasts.insert(
             label=data.label,
             body=data.template,
@@ -50,13 +65,13 @@ async def start(ctx: sdk.TenantContext, data: BroadcastIn) -> BroadcastOut:
             for batch in sdk.chunked(ids, sdk.occasions.BATCH)
         ]
         if jobs:
-            await sdk.enqueue_jobs(ctx, care(), BROADCAST_JOB, jobs)
+            await sdk.enqueue_jobs(ctx, BROADCAST_JOB, jobs)
     return view(row, len(jobs), Counts())
 
 
-async def send_batch(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
+async def send_batch(ctx: Ctx, payload: dict[str, Any]) -> None:
     """One batch of a broadcast (a job; idempotent through its cause keys)."""
-    config: CareConfig = config_of(ctx)
+    config = ctx.config
     broadcast_id = uuid.UUID(payload["broadcast_id"])
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         row = await BroadcastRepository(ctx.tenant_id).get(broadcast_id)
@@ -80,7 +95,7 @@ async def send_batch(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
         await record(ctx, "broadcast", row["label"], greetings, day, run_id=broadcast_id)
 
 
-async def get(ctx: sdk.TenantContext, broadcast_id: uuid.UUID | None) -> BroadcastOut:
+async def get(ctx: Ctx, broadcast_id: uuid.UUID | None) -> BroadcastOut:
     async with sdk.tenant_transaction(ctx.tenant_id):
         row = await BroadcastRepository(ctx.tenant_id).get(broadcast_id)
         if row is None:

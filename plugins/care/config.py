@@ -20,6 +20,18 @@ Label = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[^\x00]*\S[^
 Text = Annotated[str, Meta(min_length=1, max_length=sdk.MAX_TEMPLATE_CHARS)]
 Channel = Literal["http", "email"]
 Channels = Annotated[list[Channel], Meta(min_length=1, max_length=2)]
+# Another plugin's customer filter, as in `GET /customers?education.tier=key`.
+Filter = Annotated[
+    str,
+    Meta(max_length=200, pattern=r"^[a-z][a-z0-9_]{1,31}\.[A-Za-z0-9_]{1,64}=[^\x00]{1,100}$"),
+]
+
+
+def split_filter(text: str) -> tuple[str, str]:
+    """ "education.tier=key" → ("education.tier", "key")."""
+    name, _, value = text.partition("=")
+    return name, value
+
 
 # What a greeting or notice template may name.
 GREETING_FIELDS = (*sdk.occasions.CUSTOMER_FIELDS, "occasion")
@@ -59,11 +71,14 @@ class OccasionConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class CallbackRule(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A callback task for the customer's owner every `every_days` days, for the customers
-    carrying `tag` (all customers when null)."""
+    carrying `tag` and selected by `filter` (another plugin's customer filter, e.g.
+    `"education.tier=key"`; a plugin the tenant has not enabled: the rule is skipped);
+    all customers when both are null."""
 
     name: Slug
     every_days: Annotated[int, Meta(ge=1, le=366)]
     tag: Annotated[str, Meta(min_length=1, max_length=50)] | None = None
+    filter: Filter | None = None
     title: Label = "Callback"
 
 

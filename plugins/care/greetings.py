@@ -17,40 +17,29 @@ from typing import Any
 from core import sdk
 from plugins.care import reactions
 from plugins.care.config import GREETING_FIELDS, CareConfig, OccasionConfig, check_template
-from plugins.care.descriptor import care
+from plugins.care.context import Ctx
 from plugins.care.journal import record
 from plugins.care.repository import CareLogRepository
 
 GREET_JOB = "greet"
-EVERY = "every 1 hours"
-
-
-def config_of(ctx: sdk.TenantContext) -> CareConfig:
-    return care().config_of(ctx)
-
-
-def due_today(config: CareConfig, moment: datetime.datetime) -> bool:
-    hour, minute = (int(part) for part in config.send_at.split(":"))
-    return moment.time() >= datetime.time(hour, minute)
 
 
 def occasion_config(config: CareConfig, key: str) -> OccasionConfig | None:
     return next((item for item in config.occasions if item.occasion().key == key), None)
 
 
-async def run(ctx: sdk.TenantContext, now: datetime.datetime | None = None) -> None:
-    """The schedule's job: today's greetings and renewal notices, once."""
-    config = config_of(ctx)
+async def run(ctx: Ctx, now: datetime.datetime | None = None) -> None:
+    """The schedule's job (daily at the config's `send_at`, tenant-local; `now` is the
+    slot's moment): today's greetings and renewal notices, once."""
+    config = ctx.config
     moment = sdk.occasions.local_now(ctx.timezone, now)
-    if not due_today(config, moment):
-        return
     today = moment.date()
     occasions = [item.occasion() for item in config.occasions]
     jobs: list[tuple[dict[str, Any], uuid.UUID | None]] = []
     log = CareLogRepository(ctx.tenant_id)
     marker = f"care:greetings:{today.isoformat()}"
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        # The hourly ticks after the first of the day fan nothing out again.
+        # A second run of the day (at least once, or on demand) fans nothing out again.
         if await log.done([marker]):
             occasions = []
         await log.record(
@@ -73,7 +62,7 @@ async def run(ctx: sdk.TenantContext, now: datetime.datetime | None = None) -> N
             for occasion in dated:
                 jobs += batches(occasion.key, today, everyone)
         if jobs:
-            await sdk.enqueue_jobs(ctx, care(), GREET_JOB, jobs)
+            await sdk.enqueue_jobs(ctx, GREET_JOB, jobs)
     await reactions.send_due_renewals(ctx, config, today)
 
 
@@ -86,9 +75,9 @@ def batches(
     ]
 
 
-async def greet(ctx: sdk.TenantContext, payload: dict[str, Any]) -> None:
+async def greet(ctx: Ctx, payload: dict[str, Any]) -> None:
     """One batch of one occasion (a job; idempotent through the occasion cause keys)."""
-    config = config_of(ctx)
+    config = ctx.config
     item = occasion_config(config, payload["occasion"])
     if item is None:  # removed from the config since
         return

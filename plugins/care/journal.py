@@ -12,7 +12,7 @@ from plugins.care.schemas import STATUSES, Counts
 
 
 async def record(
-    ctx: sdk.TenantContext,
+    ctx: sdk.PluginContext[Any],
     kind: str,
     occasion: str,
     greetings: list[sdk.occasions.Greeting],

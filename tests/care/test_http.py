@@ -48,10 +48,17 @@ def test_the_default_config_and_schedule_names(tenant: Tenant):
         "national_day",
     ]
 
-    # Schedule names are slugs (api.md §5).
-    from plugins.care.plugin import CARE
-
-    assert [s.name for s in CARE.schedules] == ["greetings", "callbacks"]
+    # Schedule names are slugs; greetings go out daily at the config's `send_at`.
+    schedules = c.get("/plugins/care/schedules").json()["items"]
+    assert {s["name"]: s["every"] for s in schedules} == {
+        "greetings": "daily 09:00",
+        "callbacks": "daily 08:00",
+    }
+    assert c.put("/plugins/care", json={"config": {"send_at": "07:30"}}).status_code == 200
+    schedules = c.get("/plugins/care/schedules").json()["items"]
+    assert {s["name"]: s["every"] for s in schedules}["greetings"] == "daily 07:30"
+    bad = c.put("/plugins/care", json={"config": {"send_at": "25:00"}})
+    assert "config.send_at" in field_errors(bad)
 
 
 def test_a_broadcast_to_an_empty_segment_is_200_with_zero_counts(tenant: Tenant):
@@ -105,3 +112,21 @@ def test_messages_show_purpose_and_blocked_status(tenant: Tenant):
     assert "marketing consent" in message["reason"]
     service = c.get("/messages", params={"customer_id": customer["id"], "purpose": "service"})
     assert service.json()["items"] == []
+
+
+def test_a_broadcast_segment_by_another_plugins_customer_filter(tenant: Tenant):
+    c = tenant.client
+    assert c.put("/plugins/care", json={"config": {}}).status_code == 200
+    body = {"label": "重点", "template": "{name}", "filter": "education.tier=key"}
+    # Education is not enabled: its filter is no segment.
+    response = c.post("/plugins/care/broadcasts", json=body)
+    assert field_errors(response) == ["filter"]
+    assert field_errors(c.post("/plugins/care/broadcasts", json={**body, "filter": "x"})) == [
+        "filter"
+    ]
+    tenant.enable_plugin("education")
+    response = c.post("/plugins/care/broadcasts", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["customers"] == 0
+    unknown = c.post("/plugins/care/broadcasts", json={**body, "filter": "education.nope=1"})
+    assert field_errors(unknown) == ["filter"]
