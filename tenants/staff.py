@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from core import db
+from core.auth import credentials_changed
 from core.contactinfo import ContactInfoError, normalize_email
 from core.crypto import hash_api_key, new_api_key
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -116,6 +117,7 @@ class StaffService:
                 # A key whose staff member is gone is nobody's own: admins clean those up.
                 raise Forbidden("Only an admin may revoke a key whose user no longer exists.")
             await self.keys.update(key["id"], {"revoked_at": utcnow()})
+            credentials_changed(self.ctx.tenant_id)
 
     def _may_manage_keys_of(self, user: dict[str, Any]) -> None:
         """Admins manage keys of anyone not above them; everyone manages their own."""

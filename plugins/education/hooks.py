@@ -30,10 +30,12 @@ EVERYONE = "everyone"
 async def patron_customer_section(ctx: Ctx, customer: dict[str, Any]) -> dict[str, Any] | None:
     """`{tier, computed_tier, override, levels}` (api.md §6), plus the profile and any
     referral discount the customer earned."""
-    student = await student_of(ctx, uuid.UUID(str(customer["id"])))
+    async with sdk.tenant_transaction(ctx.tenant_id):  # one transaction for the section
+        student = await student_of(ctx, uuid.UUID(str(customer["id"])))
+        discount = await referral_discount(ctx, student.customer_id)
     section = msgspec.to_builtins(student)
     section.pop("customer_id")
-    section["referral_discount_percent"] = await referral_discount(ctx, student.customer_id)
+    section["referral_discount_percent"] = discount
     return section
 
 

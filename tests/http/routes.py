@@ -116,6 +116,12 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
         "label": "宽带套餐",
         "due_on": "2027-01-31",
     },
+    # The built-in membership plugin.
+    "membershipPinLevel": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "level": "gold",
+        "reason": "sample",
+    },
 }
 
 
@@ -270,6 +276,8 @@ def build_world(tenant: Tenant) -> Ids:
             json=SAMPLE_BODIES["educationCreateEnrollment"](ids),
         )
     )["id"]
+    # The built-in membership plugin, with the default ladder.
+    _created(c.put("/plugins/membership", json={"config": {}}))
     ids["request_id"] = _created(
         c.post(
             "/plugins/education/tier-override-requests",

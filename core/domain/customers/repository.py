@@ -11,10 +11,22 @@ from piccolo.columns.combination import Where
 from piccolo.columns.operators.comparison import ComparisonOperator
 
 from core.contactinfo import phone_digits
+from core.db import fetch_postgres, is_postgres
 from core.domain.customers.tables import Consent, Customer, CustomerTag
 from core.tenancy.repository import TenantRepository
 
 MIN_PHONE_DIGITS = 3
+_TAGS_OF = (
+    'SELECT "customer_id", "tag" FROM "customer_tags" '
+    'WHERE "tenant_id" = {} AND "customer_id" = ANY({}::uuid[]) ORDER BY "tag"'
+)
+
+
+# The tags as one more column of the one-row statement of `get_by_sql`.
+_TAGS_COLUMN = (
+    'ARRAY(SELECT t."tag" FROM "customer_tags" t WHERE t."tenant_id" = "customers"."tenant_id" '
+    'AND t."customer_id" = "customers"."id" ORDER BY t."tag") AS "_tags"'
+)
 
 
 class _ILikeEscaped(ComparisonOperator):
@@ -41,7 +53,24 @@ class CustomerRepository(TenantRepository[Customer]):
     table = Customer
 
     async def get_active(self, customer_id: uuid.UUID | None) -> dict | None:
+        if customer_id is not None and is_postgres():
+            return await self.get_by_sql(customer_id, 'AND "deleted_at" IS NULL')
         return await self.get(customer_id, Customer.deleted_at.is_null())
+
+    async def get_active_with_tags(
+        self, customer_id: uuid.UUID | None
+    ) -> tuple[dict | None, list[str]]:
+        """The customer (not deleted) and its tags; one statement on PostgreSQL."""
+        if customer_id is None:
+            return None, []
+        if is_postgres():
+            row = await self.get_by_sql(customer_id, 'AND "deleted_at" IS NULL', _TAGS_COLUMN)
+            return (None, []) if row is None else (row, list(row.pop("_tags")))
+        row = await self.get_active(customer_id)
+        if row is None:
+            return None, []
+        tags = await CustomerTagRepository(self.tenant_id).tags_of([row["id"]])
+        return row, tags.get(row["id"], [])
 
     async def get_deleted(self, customer_id: uuid.UUID | None) -> dict | None:
         return await self.get(customer_id, Customer.deleted_at.is_not_null())
@@ -66,7 +95,10 @@ class CustomerTagRepository(TenantRepository[CustomerTag]):
     async def tags_of(self, customer_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         ids = list(customer_ids)
         found: dict[uuid.UUID, list[str]] = defaultdict(list)
-        if ids:
+        if ids and is_postgres():
+            for row in await fetch_postgres(_TAGS_OF, self.tenant_id, ids):
+                found[row["customer_id"]].append(row["tag"])
+        elif ids:
             rows = await (
                 self.select(CustomerTag.customer_id, CustomerTag.tag)
                 .where(CustomerTag.customer_id.is_in(ids))
