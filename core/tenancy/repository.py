@@ -78,11 +78,11 @@ class TenantRepository(Generic[T]):
         if row_id is None:
             return None
         if not where and is_postgres():
-            return await self.get_by_sql(row_id)
+            return await self._get_by_sql(row_id)
         rows = await self.select().where(self.table.id == row_id, *where).first()
         return rows
 
-    async def get_by_sql(
+    async def _get_by_sql(
         self, row_id: uuid.UUID, condition: str = "", extra: str = ""
     ) -> dict | None:
         """`get` on PostgreSQL as a statement built once per table (`condition`: a constant

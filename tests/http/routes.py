@@ -116,6 +116,22 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
         "label": "宽带套餐",
         "due_on": "2027-01-31",
     },
+    # The built-in points plugin. The world's customer holds points; adjustments aim at a
+    # customer with none, so that every negative value is refused (409) too.
+    "pointsCreateAward": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "points": 10,
+        "reason": "sample",
+    },
+    "pointsCreateAdjustment": lambda ids: {
+        "customer_id": ids["empty_customer_id"],
+        "points": 5,
+        "reason": "sample",
+    },
+    "pointsCreateReward": lambda ids: {"name": "保温杯", "cost": 10, "stock": 5},
+    "pointsCreateRedemption": lambda ids: {"customer_id": ids["customer_id"], "points": 1},
+    "pointsCancelRedemption": lambda ids: {},
+    "pointsRunExpiry": lambda ids: {},
     # The built-in membership plugin.
     "membershipPinLevel": lambda ids: {
         "customer_id": ids["customer_id"],
@@ -288,5 +304,15 @@ def build_world(tenant: Tenant) -> Ids:
     _created(c.put("/plugins/care", json={"config": {}}))
     ids["broadcast_id"] = _created(
         c.post("/plugins/care/broadcasts", json=SAMPLE_BODIES["careCreateBroadcast"](ids))
+    )["id"]
+    # The built-in points plugin: points for the customer, a reward, a redemption.
+    _created(c.put("/plugins/points", json={"config": {}}))
+    ids["empty_customer_id"] = _created(c.post("/customers", json={"name": "Empty account"}))["id"]
+    _created(c.post("/plugins/points/awards", json=SAMPLE_BODIES["pointsCreateAward"](ids)))
+    ids["reward_id"] = _created(
+        c.post("/plugins/points/rewards", json=SAMPLE_BODIES["pointsCreateReward"](ids))
+    )["id"]
+    ids["redemption_id"] = _created(
+        c.post("/plugins/points/redemptions", json=SAMPLE_BODIES["pointsCreateRedemption"](ids))
     )["id"]
     return ids

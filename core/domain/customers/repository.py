@@ -22,7 +22,7 @@ _TAGS_OF = (
 )
 
 
-# The tags as one more column of the one-row statement of `get_by_sql`.
+# The tags as one more column of the one-row statement of `_get_by_sql`.
 _TAGS_COLUMN = (
     'ARRAY(SELECT t."tag" FROM "customer_tags" t WHERE t."tenant_id" = "customers"."tenant_id" '
     'AND t."customer_id" = "customers"."id" ORDER BY t."tag") AS "_tags"'
@@ -54,7 +54,7 @@ class CustomerRepository(TenantRepository[Customer]):
 
     async def get_active(self, customer_id: uuid.UUID | None) -> dict | None:
         if customer_id is not None and is_postgres():
-            return await self.get_by_sql(customer_id, 'AND "deleted_at" IS NULL')
+            return await self._get_by_sql(customer_id, 'AND "deleted_at" IS NULL')
         return await self.get(customer_id, Customer.deleted_at.is_null())
 
     async def get_active_with_tags(
@@ -64,7 +64,7 @@ class CustomerRepository(TenantRepository[Customer]):
         if customer_id is None:
             return None, []
         if is_postgres():
-            row = await self.get_by_sql(customer_id, 'AND "deleted_at" IS NULL', _TAGS_COLUMN)
+            row = await self._get_by_sql(customer_id, 'AND "deleted_at" IS NULL', _TAGS_COLUMN)
             return (None, []) if row is None else (row, list(row.pop("_tags")))
         row = await self.get_active(customer_id)
         if row is None:
