@@ -246,7 +246,8 @@ class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     feedback_reply_hours: Annotated[int, Meta(ge=1, le=720)] = 24
     # The staff member who checks birthdays and sends greetings (unassigned tasks if null).
     message_admin_id: uuid.UUID | None = None
-    # Public holidays of this country (ISO 3166 alpha-2) get a greeting on their first day.
+    # Kept for compatibility: holiday greetings follow the core's festival calendar
+    # (`sdk.occasions.default_festivals()`), not a country's statutory holiday list.
     holiday_country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = "CN"
     holiday_greeting: Template = "{name}，祝您{holiday}快乐！"
     birthday_greeting: Template = "{name}，祝您生日快乐！"
