@@ -237,7 +237,7 @@ async def queue_message(
 
 
 async def deliver_message(
-    ctx: TenantContext,
+    ctx: TenantScoped,
     *,
     channel: str,
     to: str,

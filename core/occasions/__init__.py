@@ -38,7 +38,7 @@ from core.messaging.schemas import ChannelKind
 from core.messaging.service import deliver_message
 from core.messaging.templates import MessageTemplate, render_template
 from core.plugins.facts import chunked
-from core.tenancy.context import TenantContext
+from core.tenancy.context import TenantScoped
 from core.tenancy.repository import utcnow
 
 BATCH = 500
@@ -165,7 +165,7 @@ def cause_key(occasion: Occasion, customer_id: uuid.UUID | str, day: datetime.da
 
 
 async def customers_born_on(
-    ctx: TenantContext,
+    ctx: TenantScoped,
     day: datetime.date,
     ids: Collection[uuid.UUID] | None = None,
     fields: Sequence[str] = CUSTOMER_FIELDS,
@@ -209,7 +209,7 @@ class Greeting(msgspec.Struct, kw_only=True):
 
 
 async def greet(
-    ctx: TenantContext,
+    ctx: TenantScoped,
     occasion: Occasion,
     customers: Iterable[Mapping[str, Any]],
     *,
