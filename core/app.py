@@ -87,6 +87,7 @@ def create_app(
             "cipher": Provide(provide_cipher, sync_to_thread=False),
             "host": Provide(provide_host, sync_to_thread=False),
         },
+        # Handlers typed for our exception classes; Litestar's mapping wants the base type.
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=MAX_BODY_BYTES,
         request_class=PatronRequest,

@@ -58,6 +58,7 @@ async def _reset(connection: object) -> None:
     (never expected), nothing else. asyncpg's default reset (`RESET ALL`, `UNLISTEN *`,
     `CLOSE ALL`, advisory unlock) is a round trip per transaction for session state Patron
     never sets: the tenant is transaction-local (`set_config(..., true)`)."""
+    # An asyncpg connection, typed `object` here (asyncpg has no stubs).
     if connection.is_in_transaction():  # type: ignore[attr-defined]
         await connection.execute("ROLLBACK")  # type: ignore[attr-defined]
 

@@ -33,7 +33,7 @@ class BodyTooLarge(HTTPException):
 
 def body_limit(scope: Scope) -> float:
     handler = scope.get("route_handler")
-    try:
+    try:  # not every handler type has the method (or there is none): AttributeError
         limit = handler.resolve_request_max_body_size()  # type: ignore[union-attr]
     except AttributeError:
         limit = None

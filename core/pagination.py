@@ -84,6 +84,8 @@ class Cursor(msgspec.Struct, frozen=True):
             tag, value = parts[1:]
             if not isinstance(tag, str) or tag not in _READ_KEY:
                 raise ValueError(tag)
+            # The readers' signatures differ (mypy joins them to `object`); a value of the wrong
+            # JSON type raises TypeError, answered below.
             key = _READ_KEY[tag](value)  # type: ignore[operator]
             if tag == "t":
                 key = plain(to_instant(key))  # aware, years 2–9998: as this list writes them

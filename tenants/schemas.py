@@ -17,6 +17,7 @@ Slug = Annotated[str, msgspec.Meta(pattern="^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])
 TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern="^[A-Za-z0-9_+/-]+$")]
 Locale = Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)]
 Country = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
+# Built from Role so the two cannot drift; mypy cannot read a computed functional enum.
 RoleName = enum.StrEnum("RoleName", {role.name: role.name for role in Role})  # type: ignore[misc]
 
 

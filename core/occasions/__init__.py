@@ -266,7 +266,8 @@ async def greet(
                     except InvalidInput:  # an address the channel cannot take
                         outcome = "skipped_no_address"
                     else:
-                        outcome = "duplicate" if status is None else status  # type: ignore
+                        # deliver_message answers "queued" or "blocked" (typed as str).
+                        outcome = "duplicate" if status is None else status  # type: ignore[assignment]
                 greetings.append(
                     Greeting(
                         customer_id=uuid.UUID(str(customer["id"])),

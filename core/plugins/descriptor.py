@@ -160,6 +160,7 @@ class PluginDescriptor(Generic[ConfigT]):
     version: str
     core_api: str = ">=2.0,<3"
     hooks: object | None = None
+    # The default when a plugin has no config: ConfigT is then EmptyConfig.
     config: type[ConfigT] = EmptyConfig  # type: ignore[assignment]
     tables: Sequence[type] = ()
     piccolo_app: str | None = None

@@ -286,6 +286,7 @@ class PluginHost:
         if run is None or plugin not in ctx.plugins or plugin in skip:
             return {}  # uninstalled or disabled since: nothing to do
         try:
+            # A job resolved by the loader: a callable, not its "module:attr" string.
             await run(self.bind(ctx, plugin), payload)  # type: ignore[operator]
         except Exception as exc:  # noqa: BLE001 - recorded, retried later
             log.exception("tenant %s: plugin %s failed in job %s", ctx.tenant_id, plugin, name)
