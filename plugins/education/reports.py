@@ -3,10 +3,11 @@
 Funnel definitions, for a period [from, to] of tenant-local dates:
 - **leads**: students who became known (a profile was created) in the period;
   **converted**: those of them who reached `enrolled` (or a later stage) by the period's end;
-  conversion rate = converted / leads × 100.
+  conversion rate = converted / leads.
 - **renewal due**: students who entered `renewal_due` in the period; **renewed** / **lost**:
   those of them who then moved to `renewed` / `lost` by the period's end;
-  renewal rate = renewed / renewal due × 100.
+  renewal rate = renewed / renewal due.
+Rates are fractions 0–1 (api.md §9), rounded to four decimals; null when the whole is 0.
 Each is given overall, by the customer's source channel and by the student's intent
 ("unknown" where none is recorded).
 """
@@ -74,7 +75,7 @@ async def greetings_report(ctx: Ctx, month: str) -> GreetingsReport:
 
 
 def rate(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part * 100 / whole, 2)
+    return None if whole == 0 else round(part / whole, 4)
 
 
 class _Tally:
