@@ -249,6 +249,9 @@ class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Months covered by the student's enrolments (overlaps count once) for level 2 and 1.
     key_months: Months = 5
     attention_months: Months = 3
+    # Who is tiered and scheduled: customers with a student profile (`PUT …/students/{id}`)
+    # or an enrolment (false); or also every person customer (true). Never organisations.
+    tier_all_people: bool = False
     # Every student is re-evaluated on this period as well as on every change.
     reevaluate_every_months: Annotated[int, Meta(ge=1, le=24)] = 6
     renewal_reminder_days: Annotated[int, Meta(ge=0, le=365)] = 30

@@ -28,10 +28,13 @@ EVERYONE = "everyone"
 # -- contributions -------------------------------------------------------------------------
 @sdk.hookimpl
 async def patron_customer_section(ctx: Ctx, customer: dict[str, Any]) -> dict[str, Any] | None:
-    """`{tier, computed_tier, override, levels}` (api.md §6), plus the profile and any
-    referral discount the customer earned."""
+    """`{tier, computed_tier, override, levels}` (api.md §6), plus `"student": true`, the
+    profile and any referral discount the customer earned; `{"student": false}` for a
+    customer who is not a student (not tiered, no service schedule)."""
     student = await student_of(ctx, uuid.UUID(str(customer["id"])))
-    section = msgspec.to_builtins(student)
+    if student is None:
+        return {"student": False}
+    section = {"student": True, **msgspec.to_builtins(student)}
     section.pop("customer_id")
     section["referral_discount_percent"] = await referral_discount(ctx, student.customer_id)
     return section

@@ -8,7 +8,7 @@ each service's tiers, recurrence, task kind and who does it. The behaviour the r
 | 2 | phone call every month                        |     |     √     |    √    | head teacher  |
 | 3 | a birthday gift on the day                    |  √  |           |         | person in charge |
 | 4 | customer appreciation event                   |  √  |           |         | person in charge |
-| 5 | SMS greetings on major holidays               |  √  |     √     |    √    | SP (message) administrator |
+| 5 | SMS greetings on major holidays               |  √  |     √     |    √    | SP admin      |
 | 6 | the latest product information                |  √  |     √     |    √    | department    |
 | 7 | referral: 300 CNY gift, 20 % off              |  √  |           |         | person in charge |
 | 8 | referral: 200 CNY gift, 15 % off              |     |     √     |    √    | person in charge |
