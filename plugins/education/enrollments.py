@@ -67,7 +67,7 @@ async def create_enrollment(ctx: Ctx, data: EnrollmentIn) -> Enrollment:
             created_at=sdk.utcnow(),
         )
         await StudentRepository(ctx.tenant_id).add_missing([data.customer_id])
-        await enrolled(ctx, data.customer_id)
+        await enrolled(ctx, data.customer_id, row["id"])
         await reevaluate(ctx, [data.customer_id], "enrolment added")
     return enrollment_view(row)
 

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from core import sdk
+from plugins.education import lifecycle
 from plugins.education.config import ENROLLED_STAGES, EducationConfig, LifecycleStage, Tier
 from plugins.education.context import Ctx
 from plugins.education.evaluation import (
@@ -17,12 +18,13 @@ from plugins.education.evaluation import (
 )
 from plugins.education.events import OverrideRequested
 from plugins.education.repository import (
+    EnrollmentRepository,
     OverrideRequestRepository,
-    StageChangeRepository,
     StudentRepository,
 )
 from plugins.education.schemas import Levels, Override, OverrideRequest, Student, StudentIn
 from plugins.education.tiering import Facts, evaluate
+from plugins.education.timezone import local_today
 
 PENDING = "pending"
 
@@ -85,35 +87,24 @@ async def require_person(ctx: Ctx, customer_id: uuid.UUID, field: str = "custome
         raise sdk.InvalidInput([(field, "an organization is never a student")])
 
 
-async def move_stage(ctx: Ctx, row: dict[str, Any], stage: LifecycleStage) -> dict[str, Any]:
-    """Move a student along the lifecycle, recording the move for the funnel."""
-    if row["lifecycle_stage"] == stage:
-        return row
-    now = sdk.utcnow()
-    await StageChangeRepository(ctx.tenant_id).insert(
-        customer_id=row["customer_id"],
-        old_stage=row["lifecycle_stage"],
-        new_stage=str(stage),
-        changed_by=ctx.user_id,
-        changed_at=now,
-    )
-    updated = await StudentRepository(ctx.tenant_id).update(
-        row["id"], {"lifecycle_stage": str(stage), "updated_at": now}
-    )
-    assert updated is not None
-    return updated
-
-
-async def enrolled(ctx: Ctx, customer_id: uuid.UUID) -> None:
+async def enrolled(ctx: Ctx, customer_id: uuid.UUID, enrollment_id: uuid.UUID) -> None:
     """A new enrolment: a lead or consulting student is now enrolled; a student due for
-    renewal has renewed."""
+    renewal has renewed, and so has an enrolled or learning one whose previous latest
+    course's renewal window is open (today in the tenant's zone)."""
     row = await StudentRepository(ctx.tenant_id).of(customer_id)
     assert row is not None
     stage = LifecycleStage(row["lifecycle_stage"])
-    if stage == LifecycleStage.renewal_due:
-        await move_stage(ctx, row, LifecycleStage.renewed)
+    periods = await EnrollmentRepository(ctx.tenant_id).periods([customer_id], but=enrollment_id)
+    previous = lifecycle.latest(periods.get(customer_id, []))
+    in_window = previous is not None and lifecycle.window_open(
+        ctx.config, previous, local_today(ctx.timezone)
+    )
+    if stage == LifecycleStage.renewal_due or (
+        stage in (LifecycleStage.enrolled, LifecycleStage.learning) and in_window
+    ):
+        await lifecycle.move_stage(ctx, row, LifecycleStage.renewed)
     elif stage not in ENROLLED_STAGES:
-        await move_stage(ctx, row, LifecycleStage.enrolled)
+        await lifecycle.move_stage(ctx, row, LifecycleStage.enrolled)
 
 
 async def update_profile(ctx: Ctx, customer_id: uuid.UUID, data: StudentIn) -> Student:
@@ -136,7 +127,9 @@ async def update_profile(ctx: Ctx, customer_id: uuid.UUID, data: StudentIn) -> S
         row = await students.of(customer_id)
         assert row is not None
         if "lifecycle_stage" in changes:
-            row = await move_stage(ctx, row, LifecycleStage(changes.pop("lifecycle_stage")))
+            row = await lifecycle.move_stage(
+                ctx, row, LifecycleStage(changes.pop("lifecycle_stage"))
+            )
         if changes:
             await students.update(row["id"], {**changes, "updated_at": sdk.utcnow()})
         await reevaluate(ctx, [customer_id], "profile changed")

@@ -84,7 +84,12 @@ async def snapshot(ctx: PluginContext) -> dict[str, Any]:
     care_kinds = {"birthday_gift", "birthday_check"}
     return {
         "tasks": [
-            {"kind": t["kind"], "title": t["title"], "assignee": str(t["assignee_id"])}
+            {
+                "kind": t["kind"],
+                "title": t["title"],
+                "assignee": str(t["assignee_id"]),
+                "due_at": t["due_at"].astimezone(datetime.UTC).isoformat(),
+            }
             for t in tasks
             if t["kind"] in care_kinds
         ],
@@ -127,6 +132,8 @@ async def main() -> dict[str, Any]:
             )
             if tier is not None:
                 await students.set_override(ctx, customer.id, tier, "scenario")
+            else:  # a student (a profile) of the computed tier, general
+                await students.update_profile(ctx, customer.id, StudentIn(intent="low"))
     await drain(host)
     for label, moment in MOMENTS.items():
         now = datetime.datetime.fromisoformat(moment)

@@ -126,3 +126,10 @@ def section(tenant: Tenant, customer_id: str) -> dict[str, Any] | None:
     found = ok(tenant.client.get(f"/customers/{customer_id}"))
     value: dict[str, Any] | None = found["plugins"].get("education")
     return value
+
+
+def new_student(tenant: Tenant, name: str = "张三", **fields: Any) -> dict[str, Any]:
+    """A person customer with a student profile (only students are tiered and scheduled)."""
+    customer: dict[str, Any] = ok(tenant.client.post("/customers", json={"name": name}), 201)
+    profile(tenant, customer["id"], **fields)
+    return customer

@@ -28,7 +28,7 @@ def _is_student(tenant: Tenant, customer_id: str, tier: str = "general") -> None
 
 
 def _not_a_student(tenant: Tenant, customer_id: str) -> None:
-    assert section(tenant, customer_id) == {"student": False}
+    assert section(tenant, customer_id) == {"student": False, "referral_discount_percent": None}
     assert open_tasks(tenant, customer_id) == []
     assert_problem(tenant.client.get(f"/plugins/education/students/{customer_id}"), 404)
     listed = ok(tenant.client.get("/customers", params={"education.tier": "general"}))["items"]
