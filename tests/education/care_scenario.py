@@ -3,9 +3,9 @@ own database engine), printing JSON.
 
 Two tenants, in Asia/Shanghai and America/Los_Angeles, each with a key student born on
 15 March, a general one born on 15 March and a key one born on 29 February; the job runs
-at 2026-03-15T02:00Z — 10:00 on the 15th in Shanghai, still 19:00 on the 14th in Los
-Angeles — twice, then at 10:00 on the 15th in Los Angeles, on 1 October (Shanghai:
-National Day) and on 28 February 2027.
+at its default time, 08:00, at 2026-03-15T00:00Z — 08:00 on the 15th in Shanghai, still
+17:00 on the 14th in Los Angeles — twice, then at 08:00 on the 15th in Los Angeles, on
+1 October (Shanghai: National Day) and on 28 February 2027.
 Usage: python -m tests.education.care_scenario  (PATRON_DATABASE_URL set).
 """
 
@@ -48,10 +48,10 @@ PEOPLE = (
     ("闰日丙", "13800000003", datetime.date(1992, 2, 29), Tier.key),
 )
 MOMENTS = {
-    "birthday": "2026-03-15T02:00:00+00:00",
-    "la_birthday": "2026-03-15T17:00:00+00:00",
-    "national_day": "2026-10-01T02:00:00+00:00",
-    "leap_birthday": "2027-02-28T02:00:00+00:00",
+    "birthday": "2026-03-15T00:00:00+00:00",
+    "la_birthday": "2026-03-15T15:00:00+00:00",
+    "national_day": "2026-10-01T00:00:00+00:00",
+    "leap_birthday": "2027-02-28T00:00:00+00:00",
 }
 
 
