@@ -278,3 +278,38 @@ def test_one_tenants_jobs_never_touch_another_tenants_students(
     assert open_tasks(other_tenant, theirs["id"], "invitation") == []
     assert open_tasks(other_tenant, theirs["id"], "referral_gift") == []
     assert_problem(tenant.client.get(f"/plugins/education/students/{theirs['id']}"), 404)
+
+
+def test_an_attention_student_gets_a_monthly_call(tenant: Tenant):
+    """Seed 003 §5 row 2: the monthly call is for attention AND general students."""
+    enable_education(tenant)
+    customer = new_student(tenant, "关注学员", position="public_sector")
+    pay(tenant, customer["id"], 400000)
+    tier_becomes(tenant, customer["id"], "attention")
+    [call] = eventually(lambda: open_tasks(tenant, customer["id"], "call"), what="a call task")
+    assert "every month" in call["title"]
+    assert 27 * DAY < _due(call) - _now() <= 31 * DAY
+
+
+def test_product_news_on_request_reaches_every_tier_for_the_department(tenant: Tenant):
+    """Seed 003 §5 row 6: the latest product information, for every student, by the
+    department (no one assigned)."""
+    enable_education(tenant)
+    key = _key_student(tenant)
+    attention = new_student(tenant, "关注学员", position="public_sector")
+    pay(tenant, attention["id"], 400000)
+    tier_becomes(tenant, attention["id"], "attention")
+    general = new_student(tenant, "普通学员")
+    run = ok(
+        tenant.client.post(
+            "/plugins/education/services/product_news/runs", json={"title": "新课程上线"}
+        ),
+        202,
+    )
+    assert (run["service"], run["students"]) == ("product_news", 3)
+    for who in (key, attention, general):
+        [news] = eventually(
+            lambda who=who: open_tasks(tenant, who["id"], "product_news"), what="product news"
+        )
+        assert "新课程上线" in news["title"]
+        assert news["assignee_id"] is None
