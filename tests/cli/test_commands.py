@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import time
+import tomllib
 from pathlib import Path
 
 import httpx
@@ -180,6 +181,7 @@ def test_the_readme_quickstart_serves_a_demo_tenant_from_an_empty_directory(tmp_
             assert names == ["张伟"]
             assert client.get("/tasks").json()["items"]
             assert client.get("/payments").json()["items"]
+            _only_built_in_plugins_are_listed(client)
             _the_demo_shows_education(client)
     finally:
         process.terminate()
@@ -216,3 +218,12 @@ def _the_demo_shows_education(client: httpx.Client) -> None:
     ).json()["overall"]
     assert (funnel["leads"], funnel["converted"], funnel["renewal_due"]) == (3, 3, 1)
     assert funnel["conversion_rate"] == 1.0
+
+
+def _only_built_in_plugins_are_listed(client: httpx.Client) -> None:
+    """The README's server loads the project's own plugins (its `patron.plugins` entry
+    points), never the test-only ones the suite installs for itself (`gym`)."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    built_in = set(project["entry-points"]["patron.plugins"])
+    listed = {p["name"] for p in client.get("/plugins").json()["items"]}
+    assert listed == built_in
