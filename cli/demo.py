@@ -25,6 +25,7 @@ from core.domain.payments.schemas import PaymentCreate
 from core.domain.payments.service import PaymentService
 from core.domain.tasks.schemas import TaskCreate
 from core.domain.tasks.service import TaskService
+from core.domain.types import convert
 from core.plugins.host import PluginHost
 from core.plugins.loader import discover
 from core.plugins.service import PluginService
@@ -81,7 +82,8 @@ CUSTOMERS: list[dict[str, Any]] = [
 
 
 def _convert(data: dict[str, Any], schema: type[Any]) -> Any:
-    return msgspec.convert(data, schema)
+    # `convert` knows the bounded time types (`Instant`, `Day`) of request bodies.
+    return convert(data, schema)
 
 
 # Built-in plugins the demo enables (defaults) when installed and allowed; the others
@@ -137,10 +139,8 @@ async def _education(ctx: TenantContext, host: PluginHost, customers: dict[str, 
                 "ends_on": (today + datetime.timedelta(days=end)).isoformat(),
                 "fee": fee,
             }
-            await enrollments.create_enrollment(bound, msgspec.convert(data, EnrollmentIn))
-        await students.update_profile(
-            bound, customer_id, msgspec.convert(sample["profile"], StudentIn)
-        )
+            await enrollments.create_enrollment(bound, _convert(data, EnrollmentIn))
+        await students.update_profile(bound, customer_id, _convert(sample["profile"], StudentIn))
     await lifecycle.daily_lifecycle(bound)  # learning, renewal due: as the schedule would
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import subprocess
+import sys
 import uuid
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -28,6 +33,26 @@ def worker() -> None:
             "default; a separate worker needs a shared Redis."
         )
     asyncio.run(run_worker_forever(plugin_host(), settings.redis_url, schedule=settings.scheduler))
+
+
+@contextlib.contextmanager
+def shared_embedded_jobs() -> Iterator[None]:
+    """An embedded Redis and one `patron worker` process for several API processes: they
+    get `PATRON_REDIS_URL` and only enqueue. Both stop when the block ends."""
+    from core.jobs.redis import EmbeddedRedis, embedded_redis_dir
+
+    redis = EmbeddedRedis(embedded_redis_dir()).start()
+    os.environ["PATRON_REDIS_URL"] = redis.url
+    job_worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"])
+    try:
+        yield
+    finally:
+        job_worker.terminate()
+        try:
+            job_worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            job_worker.kill()
+        redis.stop()
 
 
 @jobs_app.command("failed")

@@ -30,11 +30,11 @@ app.command("worker")(worker)
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="API processes on the one port.")] = 1,
     demo: Annotated[bool, typer.Option(help="Create a demo tenant and print its key.")] = False,
 ) -> None:
     """Run the HTTP API (migrates the embedded database on first start)."""
-    import uvicorn
-
+    from cli.serving import serve_app
     from core.settings import Settings
 
     settings = Settings.from_env()
@@ -44,7 +44,14 @@ def serve(
         from cli.demo import create_demo, print_demo
 
         print_demo(run(create_demo), f"http://{host}:{port}")
-    uvicorn.run("cli.asgi:create_app", factory=True, host=host, port=port, log_level="info")
+    if workers > 1 and settings.redis_url is None:
+        # One embedded Redis and one job worker for all the API processes, not one each.
+        from cli.jobs import shared_embedded_jobs
+
+        with shared_embedded_jobs():
+            serve_app("cli.asgi:create_app", host=host, port=port, workers=workers)
+        return
+    serve_app("cli.asgi:create_app", host=host, port=port, workers=workers)
 
 
 @app.command("migrate")

@@ -20,9 +20,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from core import db
 from core.auth import CredentialMiddleware, access_guard, tenant_of
 from core.crypto import FieldCipher
+from core.domain.types import BoundedTimeSchema, decode_bounded, is_bounded_time
 from core.errors import EXCEPTION_HANDLERS, problem
 from core.idempotency import IdempotencyMiddleware
 from core.jobs.service import JobService
+from core.limits import BodyLimitMiddleware, PatronRequest
 from core.plugins.controller import PluginController, plugin_routers
 from core.plugins.host import PluginHost
 from core.plugins.schedule_routes import PluginScheduleController
@@ -68,13 +70,15 @@ def create_app(
         on_startup=[db.start, jobs.start],
         on_shutdown=[jobs.stop, db.stop],
         middleware=[
+            # First: nothing after it reads a body over the limit.
+            BodyLimitMiddleware(),
             DefineMiddleware(
                 CredentialMiddleware,
                 operator_token=settings.operator_token,
                 enabled=host.enabled,
                 exclude=PUBLIC_PATHS,
             ),
-            IdempotencyMiddleware(),
+            IdempotencyMiddleware(cipher, settings.secret_key),
         ],
         guards=[access_guard],
         dependencies={
@@ -84,6 +88,10 @@ def create_app(
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=PatronRequest,
+        # Bounded times (`Instant`, `Day`) in bodies and query parameters, and in OpenAPI.
+        type_decoders=[(is_bounded_time, decode_bounded)],
+        plugins=[BoundedTimeSchema()],
         openapi_config=OpenAPIConfig(
             title="Patron",
             version="1.0.0",

@@ -60,6 +60,16 @@ def mask_phone(e164: str) -> str:
     return f"+{number.country_code} {_mask_middle(national, 3, 4)}"
 
 
+def mask_recipient(value: str) -> str:
+    """A message recipient (a phone number or an e-mail address), masked."""
+    if value.startswith("+") and phone_digits(value) == value[1:]:
+        return mask_phone(value)
+    local, at, domain = value.rpartition("@")
+    if at:
+        return _mask_middle(local, 1, 1) + "@" + domain
+    return _mask_middle(value, 2, 2)
+
+
 def mask_id_number(value: str) -> str:
     """`110101********1234` for an 18-character resident ID; shorter ids keep less."""
     return _mask_middle(value, 6 if len(value) >= 15 else 2, 4 if len(value) >= 10 else 1)

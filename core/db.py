@@ -8,6 +8,7 @@ policies (see migrations) compare each row's `tenant_id` with that setting.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import uuid
@@ -16,7 +17,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 from piccolo.engine import Engine, engine_finder
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from core.errors import UniqueViolation
@@ -52,10 +53,19 @@ def is_postgres() -> bool:
     return engine().engine_type == "postgres"
 
 
+async def _reset(connection: object) -> None:
+    """What the pool does with a connection handed back: roll back a transaction left open
+    (never expected), nothing else. asyncpg's default reset (`RESET ALL`, `UNLISTEN *`,
+    `CLOSE ALL`, advisory unlock) is a round trip per transaction for session state Patron
+    never sets: the tenant is transaction-local (`set_config(..., true)`)."""
+    if connection.is_in_transaction():  # type: ignore[attr-defined]
+        await connection.execute("ROLLBACK")  # type: ignore[attr-defined]
+
+
 async def start() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=2, max_size=20)
+        await db.start_connection_pool(min_size=2, max_size=20, reset=_reset)
     else:
         await _configure_sqlite(db)
 
@@ -84,21 +94,98 @@ async def transaction(*, write: bool = False) -> AsyncIterator[None]:
             yield
 
 
+class _TenantTransaction(PostgresTransaction):
+    """A PostgreSQL transaction that sets the tenant as it begins, in the same round trip
+    (`BEGIN; SELECT set_config('app.tenant_id', '<uuid>', true)`). The id is formatted
+    from a `uuid.UUID`, so it cannot carry SQL."""
+
+    __slots__ = ("tenant",)
+
+    def __init__(self, db: PostgresEngine, tenant_id: uuid.UUID) -> None:
+        super().__init__(engine=db)
+        self.tenant = str(tenant_id if isinstance(tenant_id, uuid.UUID) else uuid.UUID(tenant_id))
+
+    async def begin(self) -> None:
+        await self.connection.execute(
+            f"BEGIN; SELECT set_config('app.tenant_id', '{self.tenant}', true)"
+        )
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+
 @asynccontextmanager
 async def tenant_transaction(tenant_id: uuid.UUID, *, write: bool = False) -> AsyncIterator[None]:
     """A transaction in which the tenant's rows, and only those, are visible (PostgreSQL RLS).
 
     SQLite writes take the lock up front (`BEGIN IMMEDIATE`) so that two concurrent
-    requests queue instead of failing with "database is locked" on lock upgrade.
+    requests queue instead of failing with "database is locked" on lock upgrade. Inside an
+    open transaction (nested), PostgreSQL's setting is made for this tenant unless the
+    enclosing tenant transaction already made it.
     """
     db = engine()
-    async with transaction(write=write):
-        if isinstance(db, PostgresEngine):
-            current = db.current_transaction.get()
-            await current.connection.execute(
-                "SELECT set_config('app.tenant_id', $1, true)", str(tenant_id)
-            )
+    if not isinstance(db, PostgresEngine):
+        async with transaction(write=write):
+            yield
+        return
+    current = db.current_transaction.get()
+    if current is None:
+        async with _TenantTransaction(db, tenant_id):
+            yield
+        return
+    tenant = str(tenant_id)
+    if not isinstance(current, _TenantTransaction) or current.tenant != tenant:
+        await current.connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant)
+        if isinstance(current, _TenantTransaction):
+            current.tenant = tenant
+    yield
+
+
+@asynccontextmanager
+async def savepoint() -> AsyncIterator[None]:
+    """Inside a PostgreSQL transaction: a failure in the block (a statement error aborts
+    the whole transaction there) is undone back to here, and the transaction goes on.
+    Elsewhere (no transaction, SQLite) it only runs the block."""
+    db = engine()
+    current = db.current_transaction.get() if isinstance(db, PostgresEngine) else None
+    if current is None:
         yield
+        return
+    name = f"patron_sp_{id(current):x}_{current.get_savepoint_id()}"
+    await current.connection.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if not current.connection.is_closed():
+            await current.connection.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        raise
+
+
+@functools.lru_cache(maxsize=1024)
+def _numbered(sql: str) -> str:
+    """`{}` placeholders as PostgreSQL's `$1, $2, …` (once per distinct statement)."""
+    parts = sql.split("{}")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+async def fetch_postgres(sql: str, *args: object) -> list[dict]:
+    """Rows of a fixed statement (`{}` placeholders), on PostgreSQL only, in the current
+    transaction (or on a pooled connection): for hot paths, without Piccolo building the
+    query again on every call. asyncpg prepares it once per connection."""
+    db = engine()
+    assert isinstance(db, PostgresEngine)
+    current = db.current_transaction.get()
+    if current is not None:
+        records = await current.connection.fetch(_numbered(sql), *args)
+    else:
+        async with db.pool.acquire() as connection:
+            records = await connection.fetch(_numbered(sql), *args)
+    return [dict(record) for record in records]
 
 
 def in_transaction() -> bool:

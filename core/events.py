@@ -39,6 +39,9 @@ PARTITIONS = 16
 LEASE = datetime.timedelta(seconds=DELIVERY_TIMEOUT_SECONDS)
 WEBHOOKS = "@webhooks"  # webhooks' key in `delivered_to` and `last_error`
 EVENT, JOB = "event", "job"  # the kinds of outbox rows
+# Delivered events are kept this long (for `patron jobs` and debugging), then deleted by
+# the maintenance job: their payloads hold customers' personal data.
+DELIVERED_RETENTION = datetime.timedelta(days=7)
 
 
 class OutboxEvent(TenantTable, tablename="outbox_events"):
@@ -120,6 +123,19 @@ def _row(
         "created_at": now,
         "next_attempt_at": now,
     }
+
+
+async def purge_delivered(now: datetime.datetime | None = None) -> int:
+    """Delete events delivered longer than `DELIVERED_RETENTION` ago (across tenants: the
+    outbox is exempt from row-level security); how many."""
+    cutoff = (now or utcnow()) - DELIVERED_RETENTION
+    async with db.transaction(write=True):
+        gone = await (
+            OutboxEvent.delete()
+            .where(OutboxEvent.status == "done", OutboxEvent.created_at < cutoff)
+            .returning(OutboxEvent.id)
+        )
+    return len(gone)
 
 
 def backoff(attempts: int) -> datetime.timedelta:

@@ -7,12 +7,20 @@ execute; the second gets 409 while the first runs. The stored response is replay
 24 hours; a different body under the same key is a 409. Responses of 5xx are not stored,
 so the client may retry. Routes whose response shows a secret once (`opt={"shows_secret":
 True}`, e.g. a new API key) keep no body: a repeat is a 409, not a second showing.
+
+A stored response may show what is never stored in plain text (a customer's ID number to
+a supervisor), so it is kept encrypted with the field cipher, and the request is
+fingerprinted with a keyed hash (a plain hash of a body holding an 18-digit ID number
+could be reversed by trying them all). Records past their 24 hours are deleted by the
+maintenance job (`purge_expired`). The body is read within the route's size limit, after
+`core.limits.BodyLimitMiddleware` has checked it.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import uuid
 from typing import Any
 
@@ -22,10 +30,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from piccolo.columns.combination import Where
 
 from core import db
+from core.crypto import FieldCipher
 from core.errors import Conflict, InvalidInput, PatronError, document_of
+from core.limits import BodyTooLarge, body_limit
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
-from core.tenancy.tables import IdempotencyRecord
+from core.tenancy.tables import IdempotencyRecord, Tenant
 
 RETENTION = datetime.timedelta(hours=24)
 MAX_KEY_LENGTH = 255
@@ -49,12 +59,31 @@ class IdempotencyRepository(TenantRepository[IdempotencyRecord]):
         ).where(self._of(user_id, key))
 
 
-def _request_hash(scope: Scope, body: bytes) -> str:
-    digest = hashlib.sha256()
+def _request_hash(key: bytes, scope: Scope, body: bytes) -> str:
+    digest = hmac.new(key, digestmod=hashlib.sha256)
     digest.update(scope["path"].encode())
     digest.update(b"?" + scope.get("query_string", b""))
     digest.update(b"\n" + body)
     return digest.hexdigest()
+
+
+async def purge_expired(now: datetime.datetime | None = None) -> int:
+    """Delete the records past their retention, tenant by tenant (the table has row-level
+    security); how many were deleted."""
+    cutoff = (now or utcnow()) - RETENTION
+    async with db.transaction():
+        tenants = await Tenant.select(Tenant.id)
+    deleted = 0
+    for tenant in tenants:
+        repo = IdempotencyRepository(tenant["id"])
+        async with db.tenant_transaction(tenant["id"], write=True):
+            gone = (
+                await repo.delete_where()
+                .where(IdempotencyRecord.created_at < cutoff)
+                .returning(IdempotencyRecord.id)
+            )
+        deleted += len(gone)
+    return deleted
 
 
 def _created_at(record: dict[str, Any]) -> datetime.datetime:
@@ -79,13 +108,15 @@ async def _reserve(ctx: TenantContext, key: str, request_hash: str) -> dict | No
         return existing
 
 
-async def _store(ctx: TenantContext, key: str, status: int, body: bytes | None) -> None:
+async def _store(
+    ctx: TenantContext, key: str, status: int, body: bytes | None, cipher: FieldCipher
+) -> None:
     repo = IdempotencyRepository(ctx.tenant_id)
     async with db.tenant_transaction(ctx.tenant_id, write=True):
         if status >= 500:
             await repo.forget(ctx.user_id, key)
         else:
-            text = None if body is None else body.decode("utf-8", "replace")
+            text = None if body is None else cipher.encrypt(body.decode("utf-8", "replace"))
             await repo.complete(ctx.user_id, key, status, text)
 
 
@@ -103,6 +134,10 @@ async def _send_body(send: Send, status: int, body: bytes, replayed: bool = Fals
 
 
 class IdempotencyMiddleware(ASGIMiddleware):
+    def __init__(self, cipher: FieldCipher, secret_key: str) -> None:
+        self.cipher = cipher
+        self.hash_key = hashlib.sha256(b"patron-idempotency\n" + secret_key.encode()).digest()
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         ctx = scope.get("user")
         key = _header(scope, b"idempotency-key")
@@ -113,12 +148,19 @@ class IdempotencyMiddleware(ASGIMiddleware):
             await _send_error(send, InvalidInput([("Idempotency-Key", "1 to 255 characters")]))
             return
 
-        body, more = b"", True
+        limit, size, chunks_in, more = body_limit(scope), 0, [], True
         while more:
             message = await receive()
-            body += message.get("body", b"")
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(detail=f"The body is over the limit of {int(limit)} bytes.")
+            chunks_in.append(chunk)
             more = message.get("more_body", False)
-        request_hash = _request_hash(scope, body)
+        body = b"".join(chunks_in)
+        request_hash = _request_hash(self.hash_key, scope, body)
 
         try:
             existing = await _reserve(ctx, key, request_hash)
@@ -128,7 +170,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
             await _send_error(send, Conflict("A request with this Idempotency-Key is in progress."))
             return
         if existing is not None:
-            await _replay(send, existing, request_hash)
+            await _replay(send, existing, request_hash, self.cipher)
             return
 
         status, chunks = 500, []
@@ -136,12 +178,17 @@ class IdempotencyMiddleware(ASGIMiddleware):
         async def replay_receive() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
+        last: Message | None = None
+
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal status, last
             if message["type"] == "http.response.start":
                 status = message["status"]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    last = message  # sent once the response is stored (see below)
+                    return
             await send(message)
 
         handler = scope.get("route_handler")
@@ -149,10 +196,16 @@ class IdempotencyMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, replay_receive, capture)
         finally:
-            await _store(ctx, key, status, None if shows_secret else b"".join(chunks))
+            await _store(ctx, key, status, None if shows_secret else b"".join(chunks), self.cipher)
+        # Only now does the client have the whole answer: a retry it sends right away
+        # finds the stored response rather than a key still "in progress".
+        if last is not None:
+            await send(last)
 
 
-async def _replay(send: Send, existing: dict[str, Any], request_hash: str) -> None:
+async def _replay(
+    send: Send, existing: dict[str, Any], request_hash: str, cipher: FieldCipher
+) -> None:
     if existing["request_hash"] != request_hash:
         await _send_error(
             send, Conflict("This Idempotency-Key was used with a different request body.")
@@ -165,7 +218,9 @@ async def _replay(send: Send, existing: dict[str, Any], request_hash: str) -> No
             Conflict("This request already succeeded; its response showed a secret only once."),
         )
     else:
-        body = (existing["response_body"] or "").encode()
+        stored = existing["response_body"]
+        # (A record stored before bodies were encrypted is replayed as it is.)
+        body = (cipher.decrypt(stored) or stored).encode()
         await _send_body(send, int(existing["status_code"]), body, replayed=True)
 
 

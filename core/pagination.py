@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 from litestar.params import Parameter
 
+from core.domain.types import to_instant
 from core.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
@@ -60,6 +61,8 @@ class Cursor(msgspec.Struct, frozen=True):
             if tag is None:
                 raise TypeError(f"a cursor key cannot be a {type(self.last_key).__name__}")
             value = self.last_key
+            if tag == "t" and value.tzinfo is None:  # SQLite may hand back naive UTC
+                value = value.replace(tzinfo=datetime.UTC)
             raw += [
                 tag,
                 value.isoformat() if tag in "td" else value if tag in "bif" else str(value),
@@ -77,15 +80,18 @@ class Cursor(msgspec.Struct, frozen=True):
             if len(parts) == 1 or parts[1:] == [None]:
                 return cls(last_id)
             if len(parts) == 2:  # written before keys were typed: a time
-                return cls(last_id, datetime.datetime.fromisoformat(str(parts[1])))
+                return cls(last_id, to_instant(str(parts[1])))
             tag, value = parts[1:]
             if not isinstance(tag, str) or tag not in _READ_KEY:
                 raise ValueError(tag)
             key = _READ_KEY[tag](value)  # type: ignore[operator]
+            if tag == "t":
+                key = to_instant(key)  # aware, years 2–9998: as this list writes them
             return cls(last_id, key)
         except (
             ValueError,
             TypeError,
+            OverflowError,
             IndexError,
             decimal.InvalidOperation,
             msgspec.DecodeError,

@@ -42,10 +42,17 @@ from core.domain.customers.repository import CustomerRepository
 from core.domain.tasks.schemas import Task, TaskCreate, TaskStatus, TaskUpdate
 from core.domain.tasks.service import TaskService
 from core.domain.timeline.service import Timeline
-from core.domain.types import Input, Output
+from core.domain.types import Day, Input, Instant, Output, convert, plain
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError, UniqueViolation
 from core.ids import parse_id, uuid7
 from core.messaging.service import queue_message
+from core.messaging.templates import (
+    MAX_RENDERED_CHARS,
+    MAX_TEMPLATE_CHARS,
+    MessageTemplate,
+    parse_template,
+    render_template,
+)
 from core.migration_steps import create_index, enable_tenant_rls
 from core.money import major_units
 from core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -102,8 +109,13 @@ __all__ = [
     "Cursor",
     "EmptyConfig",
     "Forbidden",
+    "Day",
     "Input",
+    "Instant",
     "InvalidInput",
+    "MAX_RENDERED_CHARS",
+    "MAX_TEMPLATE_CHARS",
+    "MessageTemplate",
     "Limit",
     "NotFound",
     "Output",
@@ -128,8 +140,11 @@ __all__ = [
     "hookimpl",
     "major_units",
     "parse_id",
+    "parse_template",
+    "plain",
     "queue_message",
     "record_timeline",
+    "render_template",
     "tenant_transaction",
     "utcnow",
     "uuid7",
@@ -173,7 +188,7 @@ async def create_task(
         "priority": priority,
     }
     try:
-        data = msgspec.convert({k: v for k, v in fields.items() if v is not None}, TaskCreate)
+        data = convert({k: v for k, v in fields.items() if v is not None}, TaskCreate)
     except msgspec.ValidationError as exc:
         message, _, path = str(exc).partition(" - at `$.")
         raise InvalidInput([(path.rstrip("`") or "task", message)]) from None

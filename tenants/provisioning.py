@@ -9,6 +9,7 @@ from typing import Any
 from msgspec import UNSET
 
 from core import db
+from core.auth import credentials_changed
 from core.contactinfo import ContactInfoError, normalize_email
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import uuid7
@@ -131,6 +132,7 @@ async def set_status(tenant_id: uuid.UUID | None, status: TenantStatus) -> Tenan
         await Tenant.update({Tenant.status: status.value, Tenant.updated_at: utcnow()}).where(
             Tenant.id == tenant_id
         )
+        credentials_changed(tenant_id)
     return await get_tenant(tenant_id)
 
 
@@ -144,6 +146,7 @@ async def update_tenant(tenant_id: uuid.UUID, data: TenantPatch) -> TenantOut:
             await Tenant.update({**columns, Tenant.updated_at: utcnow()}).where(
                 Tenant.id == tenant_id
             )
+            credentials_changed(tenant_id)
     return await get_tenant(tenant_id)
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from litestar import Controller, Router, delete, get, patch, post
 from litestar.di import Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 
 from core.ids import parse_id
 from core.pagination import DEFAULT_LIMIT, Limit, Page
 from core.plugins.host import PluginHost
+from core.ratelimit import FixedWindowLimit, RateLimitMiddleware
 from core.settings import Settings
 from core.tenancy.context import Role, TenantContext, TenantStatus
 from tenants import provisioning
@@ -122,21 +122,21 @@ class UserController(Controller):
     "/api/v1/api-keys/{api_key_id:str}",
     operation_id="revokeApiKey",
     tags=["staff"],
-    opt={"min_role": Role.viewer},
+    # A suspended tenant can still revoke a leaked key.
+    opt={"min_role": Role.viewer, "allowed_when_read_only": True},
     dependencies={"staff": Provide(staff_service, sync_to_thread=False)},
 )
 async def revoke_api_key(staff: StaffService, api_key_id: str) -> None:
-    """Revoke a key: from now on it gets 401."""
+    """Revoke a key: from now on it gets 401. Allowed while the tenant is suspended."""
     await staff.revoke_key(parse_id(api_key_id))
 
 
 def tenant_routes(settings: Settings) -> list[Any]:
-    """The routes of this package; signup is rate limited per client address."""
-    signup_limit = RateLimitConfig(
-        rate_limit=("minute", settings.signup_rate_per_minute), store="signup_rate_limit"
-    )
+    """The routes of this package; signup is rate limited per client address, across all
+    processes (the limit is counted in the jobs' Redis)."""
+    signup_limit = FixedWindowLimit("signup", settings.signup_rate_per_minute)
     return [
-        Router("/", route_handlers=[sign_up], middleware=[signup_limit.middleware]),
+        Router("/", route_handlers=[sign_up], middleware=[RateLimitMiddleware(signup_limit)]),
         PlatformTenantController,
         get_tenant,
         update_tenant,

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from core import db
+from core.auth import credentials_changed
 from core.contactinfo import ContactInfoError, normalize_email
 from core.crypto import hash_api_key, new_api_key
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -112,7 +113,11 @@ class StaffService:
             user = await self.users.get(key["user_id"])
             if user is not None:
                 self._may_manage_keys_of(user)
+            elif not self.ctx.at_least(Role.admin):
+                # A key whose staff member is gone is nobody's own: admins clean those up.
+                raise Forbidden("Only an admin may revoke a key whose user no longer exists.")
             await self.keys.update(key["id"], {"revoked_at": utcnow()})
+            credentials_changed(self.ctx.tenant_id)
 
     def _may_manage_keys_of(self, user: dict[str, Any]) -> None:
         """Admins manage keys of anyone not above them; everyone manages their own."""

@@ -6,7 +6,9 @@ import datetime
 from typing import Annotated, Any
 
 import msgspec
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import Parameter
+from litestar.plugins import OpenAPISchemaPlugin
 
 # Text never holds NUL (PostgreSQL cannot store it); names hold at least one visible character.
 PLAIN = r"^[^\x00]*$"
@@ -39,12 +41,151 @@ Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 # Money in minor units: positive, and at most 10^13 (a hundred billion in major units).
 Amount = Annotated[int, msgspec.Meta(gt=0, le=10_000_000_000_000)]
 Attributes = dict[text(100), Any]
-# An instant: a time with an offset (a naive time is ambiguous and refused).
-Instant = Annotated[datetime.datetime, msgspec.Meta(tz=True)]
+
+# -- bounded times ------------------------------------------------------------------------
+# Every time and date a client sends is one of the two types below. The calendar's edges
+# are kept out (years 2 to 9998): a time at 0001-01-01T00:00+01:00 or 9999-12-31T23:59-01:00
+# is valid on its own but overflows as soon as it is moved to UTC or a day is added.
+MIN_YEAR, MAX_YEAR = 2, 9998
+
+
+class Instant(datetime.datetime):
+    """An instant from a client: RFC 3339 with an offset (a naive time is ambiguous and
+    refused), or a Unix time, in years 2–9998. Decoded by `decode_bounded` (the app's type
+    decoder), published in OpenAPI as `date-time`; handlers get a `datetime`."""
+
+
+class Day(datetime.date):
+    """A calendar date from a client (`YYYY-MM-DD`), in years 2–9998."""
+
+
+def _bounded_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
+
+
+def to_instant(value: Any) -> Instant:
+    """An `Instant`, or ValueError/TypeError (which msgspec reports with the field path)."""
+    if isinstance(value, bool):
+        raise TypeError("Expected a time (RFC 3339 with an offset)")
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("Invalid RFC 3339 encoded datetime") from None
+    elif isinstance(value, int | float):
+        if not -62_000_000_000 < value < 253_000_000_000:  # about years 5 and 9987
+            raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
+        moment = datetime.datetime.fromtimestamp(value, datetime.UTC)
+    else:
+        raise TypeError("Expected a time (RFC 3339 with an offset)")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("a time zone offset is required (e.g. 2025-01-31T09:00:00+08:00)")
+    _bounded_year(moment.year)
+    try:
+        _bounded_year(moment.astimezone(datetime.UTC).year)
+    except OverflowError:
+        raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}") from None
+    return Instant(
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+        moment.tzinfo,
+        fold=moment.fold,
+    )
+
+
+def to_day(value: Any) -> Day:
+    if isinstance(value, datetime.datetime):
+        raise TypeError("Expected a date (YYYY-MM-DD)")
+    if isinstance(value, datetime.date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("Invalid date (YYYY-MM-DD)") from None
+    else:
+        raise TypeError("Expected a date (YYYY-MM-DD)")
+    _bounded_year(day.year)
+    return Day(day.year, day.month, day.day)
+
+
+def is_bounded_time(kind: Any) -> bool:
+    return kind is Instant or kind is Day
+
+
+def decode_bounded(kind: Any, value: Any) -> Any:
+    """The type decoder of `Instant` and `Day` (msgspec's `dec_hook`)."""
+    if kind is Instant:
+        return to_instant(value)
+    if kind is Day:
+        return to_day(value)
+    raise NotImplementedError(f"no decoder for {kind!r}")
+
+
+class BoundedTimeSchema(OpenAPISchemaPlugin):
+    """`Instant` and `Day` in OpenAPI: `date-time` and `date` strings."""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return is_bounded_time(value)
+
+    def to_openapi_schema(self, field_definition: Any, schema_creator: Any) -> Schema:
+        if field_definition.annotation is Day:
+            return Schema(
+                type=OpenAPIType.STRING,
+                format=OpenAPIFormat.DATE,
+                description=f"A date, years {MIN_YEAR}–{MAX_YEAR}.",
+            )
+        return Schema(
+            type=OpenAPIType.STRING,
+            format=OpenAPIFormat.DATE_TIME,
+            description=f"RFC 3339 with an offset, years {MIN_YEAR}–{MAX_YEAR}.",
+        )
+
+
+def convert(value: Any, kind: type[Any], **options: Any) -> Any:
+    """`msgspec.convert` that knows the bounded time types (for bodies built in code)."""
+    return msgspec.convert(value, kind, dec_hook=decode_bounded, **options)
+
+
+def plain(value: Any) -> Any:
+    """A bounded time or date as the plain `datetime`/`date` the rest of the code (msgspec
+    encoding, database drivers) knows; anything else unchanged."""
+    kind = type(value)
+    if kind is Instant:
+        return datetime.datetime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            value.tzinfo,
+            fold=value.fold,
+        )
+    if kind is Day:
+        return datetime.date(value.year, value.month, value.day)
+    return value
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Base of request bodies: unknown fields are refused rather than silently dropped."""
+    """Base of request bodies: unknown fields are refused rather than silently dropped.
+    Bounded times arrive as plain `datetime`/`date` values."""
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if type(value) is Instant or type(value) is Day:
+                setattr(self, name, plain(value))
 
 
 class Output(msgspec.Struct, kw_only=True):

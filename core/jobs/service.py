@@ -42,6 +42,13 @@ class JobService:
         assert self.runner is not None, "jobs are not started"
         await self.runner.enqueue(function, *args, job_id=job_id)
 
+    @property
+    def redis_url(self) -> str | None:
+        """The Redis in use: `PATRON_REDIS_URL`, or the embedded one once started."""
+        if self.settings.redis_url is not None:
+            return self.settings.redis_url
+        return self.embedded.url if self.embedded is not None else None
+
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.stop()

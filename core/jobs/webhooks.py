@@ -5,10 +5,11 @@
   re-delivered event finds its rows (unique per tenant, endpoint and event).
 - `enqueue_due_webhooks`: a step of the job relay; due deliveries become
   `deliver_webhook` jobs whose id names the attempt, so a tick never enqueues one twice.
-- `WebhookDeliverer.deliver`: leases the row, re-checks the destination's addresses,
-  signs the stored body bytes and POSTs exactly those bytes. A non-2xx answer or an error
-  is retried after `PATRON_WEBHOOK_RETRY_SECONDS` (Standard Webhooks' ~24 h schedule);
-  after the last it fails, and `DISABLE_AFTER` deliveries in a row failing for good
+- `WebhookDeliverer.deliver`: leases the row, resolves and checks the destination once
+  (`core.net.destinations`) and connects to that checked address, signs the stored body
+  bytes and POSTs exactly those bytes; the reply's body is never read or kept. A non-2xx
+  answer or an error is retried after `PATRON_WEBHOOK_RETRY_SECONDS` (Standard Webhooks'
+  ~24 h schedule); after the last it fails, and `DISABLE_AFTER` deliveries in a row failing for good
   disable the endpoint until an admin re-enables it.
 
 `webhook_deliveries` is read across tenants by the relay (only ids, tenants and attempt
@@ -38,9 +39,15 @@ from core.domain.webhooks.repository import (
     due_deliveries,
 )
 from core.domain.webhooks.schemas import ALL_EVENTS
-from core.domain.webhooks.service import UnsafeDestination, check_destination
 from core.domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from core.ids import uuid7
+from core.net.destinations import (
+    Resolver,
+    UnsafeDestination,
+    failure_reason,
+    pinned_client,
+    resolve_url,
+)
 from core.settings import Settings
 from core.tenancy.repository import utcnow
 
@@ -50,7 +57,6 @@ TIMEOUT_SECONDS = 10.0
 LEASE = datetime.timedelta(seconds=60)  # longer than a request can take
 RELAY_BATCH = 500
 DISABLE_AFTER = 5  # deliveries failing for good in a row disable the endpoint
-MAX_ERROR = 500
 USER_AGENT = "Patron-Webhooks/1"
 
 
@@ -160,11 +166,17 @@ class Outcome(msgspec.Struct):
 
 
 class WebhookDeliverer:
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
+    ):
         self.cipher = FieldCipher(settings.secret_key)
         self.allow_private = settings.webhook_allow_private
         self.retry_seconds = settings.webhook_retry_seconds
         self.transport = transport
+        self.resolver = resolver
 
     async def deliver(self, delivery_id: uuid.UUID, tenant_id: uuid.UUID) -> str:
         """One attempt of one delivery; its resulting status ("skipped" when not due)."""
@@ -199,7 +211,9 @@ class WebhookDeliverer:
             return Outcome(error="the signing secret cannot be decrypted (PATRON_SECRET_KEY?)")
         url = endpoint["url"]
         try:
-            await check_destination(url, allow_private=self.allow_private, unresolved_ok=False)
+            destination = await resolve_url(
+                url, allow_private=self.allow_private, resolver=self.resolver
+            )
         except UnsafeDestination as exc:
             return Outcome(error=f"not delivered: {exc}")
         body: str = delivery["body"]
@@ -214,19 +228,13 @@ class WebhookDeliverer:
         }
         started = time.monotonic()
         try:
-            async with httpx.AsyncClient(
-                timeout=TIMEOUT_SECONDS,
-                follow_redirects=False,
-                trust_env=False,
-                transport=self.transport,
-            ) as client:
-                response = await client.post(url, content=body.encode(), headers=headers)
+            async with (
+                pinned_client(destination, timeout=TIMEOUT_SECONDS, inner=self.transport) as client,
+                client.stream("POST", url, content=body.encode(), headers=headers) as response,
+            ):
+                code = response.status_code  # the body is never read
         except httpx.HTTPError as exc:
-            return Outcome(
-                duration_ms=_since(started),
-                error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR] or type(exc).__name__,
-            )
-        code = response.status_code
+            return Outcome(duration_ms=_since(started), error=failure_reason(exc))
         return Outcome(
             response_code=code,
             duration_ms=_since(started),

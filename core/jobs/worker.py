@@ -25,6 +25,7 @@ from arq.worker import Retry, func
 from core import db
 from core.crypto import FieldCipher
 from core.events import DELIVERY_TIMEOUT_SECONDS, OutboxDispatcher, backoff
+from core.jobs import maintenance
 from core.jobs.messages import enqueue_due_messages, send_message
 from core.jobs.ondemand import run_schedule_request
 from core.jobs.redis import redis_settings
@@ -97,6 +98,14 @@ FUNCTIONS = [
     # One job per delivery attempt (id `webhook:<delivery>:<attempt>`); one lost with its
     # process is enqueued again by the relay when its lease expires.
     func(deliver_webhook, name="deliver_webhook", keep_result=5, max_tries=1),
+    # Housekeeping once per period: the kept result makes a second enqueue of the same
+    # period's id a no-op for the whole period.
+    func(
+        maintenance.maintain,
+        name=maintenance.JOB,
+        keep_result=int(maintenance.PERIOD.total_seconds()),
+        max_tries=1,
+    ),
 ]
 
 
@@ -126,8 +135,12 @@ class JobRunner:
         self.schedule = schedule
         self.dispatcher = OutboxDispatcher(host)
         self.scheduler = Scheduler(host)
-        self.messages = MessageSender(cipher or FieldCipher(Settings.from_env().secret_key))
-        self.webhooks = WebhookDeliverer(settings or Settings.from_env())
+        settings = settings or Settings.from_env()
+        self.messages = MessageSender(
+            cipher or FieldCipher(settings.secret_key),
+            allow_private=settings.webhook_allow_private,
+        )
+        self.webhooks = WebhookDeliverer(settings)
         self.pool: ArqRedis | None = None
         self.worker: Worker | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -195,6 +208,10 @@ class JobRunner:
                 await self.scheduler.tick(self.pool)
             except Exception:  # noqa: BLE001 - the scheduler outlives any one failure
                 log.exception("scheduler tick failed")
+            try:
+                await maintenance.enqueue_maintenance(self.pool)
+            except Exception:  # noqa: BLE001
+                log.exception("enqueueing maintenance failed")
             await asyncio.sleep(SCHEDULE_SECONDS)
 
     async def _relay(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, put
+from litestar import Controller, Request, get, put
 from litestar.di import Provide
 
 from core.crypto import FieldCipher
@@ -14,8 +14,9 @@ from core.pagination import DEFAULT_LIMIT, Limit, Page
 from core.tenancy.context import Role, TenantContext
 
 
-def channel_service(ctx: TenantContext, cipher: FieldCipher) -> ChannelService:
-    return ChannelService(ctx, cipher)
+def channel_service(ctx: TenantContext, cipher: FieldCipher, request: Request) -> ChannelService:
+    settings = request.app.state["settings"]
+    return ChannelService(ctx, cipher, allow_private=settings.webhook_allow_private)
 
 
 def message_service(ctx: TenantContext) -> MessageService:
@@ -29,7 +30,8 @@ class ChannelController(Controller):
 
     @get(operation_id="listChannels")
     async def list(self, service: ChannelService) -> schemas.ChannelList:
-        """The tenant's channels; secrets are never shown (`password_set`, masked headers)."""
+        """The tenant's channels; secrets are never shown (`password_set`, masked headers,
+        the URL's query values masked)."""
         return await service.list()
 
     @put("/{kind:str}", operation_id="configureChannel", opt={"min_role": Role.admin})

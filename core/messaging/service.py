@@ -12,10 +12,16 @@ import datetime
 import logging
 import uuid
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
-from core.contactinfo import ContactInfoError, normalize_email
+from core.contactinfo import (
+    SENSITIVE_VIEWER_FLOOR,
+    ContactInfoError,
+    mask_recipient,
+    normalize_email,
+)
 from core.crypto import FieldCipher
 from core.db import tenant_transaction
 from core.domain.customers.repository import CustomerRepository
@@ -26,6 +32,8 @@ from core.messaging import schemas, senders
 from core.messaging.repository import ChannelRepository, MessageRepository
 from core.messaging.schemas import ChannelKind, MessageStatus
 from core.messaging.tables import Message
+from core.messaging.templates import parse_json_template
+from core.net import destinations
 from core.pagination import Cursor, Page
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
@@ -36,6 +44,7 @@ MAX_ATTEMPTS = 6
 # Longer than any sender's timeout (at most 120 s): a crashed sender's lease runs out.
 LEASE = datetime.timedelta(minutes=5)
 MASK = "********"
+HTTP_TEMPLATE_FIELDS = frozenset({"to", "subject", "body"})
 
 MAX_RECIPIENT = 320
 MAX_SUBJECT = 300
@@ -59,9 +68,18 @@ def _as_aware(moment: Any) -> datetime.datetime | None:
 
 
 class ChannelService:
-    def __init__(self, ctx: TenantContext, cipher: FieldCipher) -> None:
+    def __init__(
+        self,
+        ctx: TenantContext,
+        cipher: FieldCipher,
+        *,
+        allow_private: bool = False,
+        resolver: destinations.Resolver | None = None,
+    ) -> None:
         self.ctx = ctx
         self.cipher = cipher
+        self.allow_private = allow_private
+        self.resolver = resolver
         self.channels = ChannelRepository(ctx.tenant_id)
 
     async def list(self) -> schemas.ChannelList:
@@ -73,6 +91,7 @@ class ChannelService:
         """Create or replace the tenant's channel of `kind`. Secrets left out keep their
         stored value (so the config can be edited without re-entering them)."""
         config = schemas.validate_config(kind, data.config)
+        await self._check_destination(kind, config)
         now = utcnow()
         async with tenant_transaction(self.ctx.tenant_id, write=True):
             current = await self.channels.of_kind(str(kind))
@@ -90,6 +109,24 @@ class ChannelService:
                 row = await self.channels.update(current["id"], values)
                 assert row is not None
         return channel_view(row)
+
+    async def _check_destination(self, kind: ChannelKind, config: Any) -> None:
+        """The destination guard at configuration (every send checks again), and the
+        http channel's payload template: placeholders only, its size capped."""
+        if kind == ChannelKind.email:
+            await destinations.check_configured(
+                "config.host",
+                host=config.host,
+                port=config.port,
+                allow_private=self.allow_private,
+                resolver=self.resolver,
+            )
+            return
+        await destinations.check_configured(
+            "config.url", url=config.url, allow_private=self.allow_private, resolver=self.resolver
+        )
+        if config.template is not None:
+            parse_json_template(config.template, HTTP_TEMPLATE_FIELDS, field="config.template")
 
     def _stored_config(
         self, kind: ChannelKind, config: Any, previous: dict[str, Any]
@@ -127,9 +164,23 @@ def channel_view(row: dict[str, Any]) -> schemas.Channel:
     else:
         stored.pop("headers_encrypted", None)
         stored["headers"] = {name: MASK for name in stored.pop("header_names", [])}
+        stored["url"] = redacted_url(stored["url"])
     return schemas.Channel(
         kind=row["kind"], enabled=row["enabled"], config=stored, updated_at=row["updated_at"]
     )
+
+
+def redacted_url(url: str) -> str:
+    """The URL as shown to anyone: user info and query values (tokens) masked."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
+    query = "&".join(
+        f"{name}={MASK}" if value or sep else name
+        for name, sep, value in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 # -- the outbox -------------------------------------------------------------------------
@@ -234,15 +285,17 @@ class MessageService:
             page = await self.messages.page(
                 *where, limit=limit, cursor=Cursor.decode(cursor), newest_first=True
             )
-        return page.map(message_view)
+        sees_whole = self.ctx.at_least(SENSITIVE_VIEWER_FLOOR)
+        return page.map(lambda row: message_view(row, masked=not sees_whole))
 
 
-def message_view(row: dict[str, Any]) -> schemas.Message:
+def message_view(row: dict[str, Any], *, masked: bool = False) -> schemas.Message:
+    """`masked`: the recipient as agents and viewers see contact details."""
     queued = row["status"] == MessageStatus.queued
     return schemas.Message(
         id=row["id"],
         channel=row["channel"],
-        recipient=row["recipient"],
+        recipient=mask_recipient(row["recipient"]) if masked else row["recipient"],
         subject=row["subject"],
         body=row["body"],
         cause_key=row["cause_key"],
@@ -265,8 +318,16 @@ class MessageSender:
     again, and senders pass the message id (Message-ID, Idempotency-Key) for receivers
     to drop the duplicate of a send retried after a crash between send and record."""
 
-    def __init__(self, cipher: FieldCipher) -> None:
+    def __init__(
+        self,
+        cipher: FieldCipher,
+        *,
+        allow_private: bool = False,
+        resolver: destinations.Resolver | None = None,
+    ) -> None:
         self.cipher = cipher
+        self.allow_private = allow_private
+        self.resolver = resolver
 
     async def send(self, tenant_id: uuid.UUID, message_id: uuid.UUID) -> str | None:
         """Send if due and not held; the status recorded, or None when skipped."""
@@ -291,9 +352,9 @@ class MessageSender:
             await self._send(channel, message)
         except senders.SendError as exc:
             error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a sender bug must not keep the lease forever
+        except Exception:  # noqa: BLE001 - a sender bug must not keep the lease forever
             log.exception("sending message %s of tenant %s failed", message_id, tenant_id)
-            error = f"{type(exc).__name__}: {exc}"[:1000]
+            error = "internal error (logged)"
         return await self._record(messages, message, error)
 
     async def _send(self, channel: dict[str, Any] | None, message: dict[str, Any]) -> None:
@@ -307,11 +368,23 @@ class MessageSender:
             password = self.cipher.decrypt(token) if token else None
             if token and password is None:
                 raise senders.SendError("the stored SMTP password cannot be decrypted")
-            await senders.send_email(config, password, message)
+            await senders.send_email(
+                config,
+                password,
+                message,
+                allow_private=self.allow_private,
+                resolver=self.resolver,
+            )
         else:
             token = config.get("headers_encrypted")
             headers = _decode(self.cipher.decrypt(token) or "{}") if token else {}
-            await senders.send_http(config, headers, message)
+            await senders.send_http(
+                config,
+                headers,
+                message,
+                allow_private=self.allow_private,
+                resolver=self.resolver,
+            )
 
     async def _record(
         self, messages: MessageRepository, message: dict[str, Any], error: str | None

@@ -8,6 +8,7 @@ them inside `tenant_transaction(ctx.tenant_id)`.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -104,6 +105,54 @@ class CoreFacts:
                     row["total"]
                 )
         return totals
+
+    async def payments(
+        self,
+        currency: str,
+        ids: Iterable[uuid.UUID] | None = None,
+        since: datetime.datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Each payment and refund in `currency` (of the customers named, every customer's
+        when None) that occurred at or after `since`: `id`, `customer_id`, `kind`
+        ("payment" or "refund"), `amount` (minor units, positive), `occurred_at`,
+        `refund_of_id`. For rules over a window of time; `net_paid` for all-time totals."""
+        columns = (
+            Payment.id,
+            Payment.customer_id,
+            Payment.kind,
+            Payment.amount,
+            Payment.occurred_at,
+            Payment.refund_of_id,
+        )
+        rows: list[dict[str, Any]] = []
+        batches: Iterable[list[uuid.UUID] | None] = [None] if ids is None else chunked(ids)
+        for batch in batches:
+            query = self.payments_repo.select(*columns).where(Payment.currency == currency)
+            if since is not None:
+                query = query.where(Payment.occurred_at >= since)
+            if batch is not None:
+                query = query.where(Payment.customer_id.is_in(batch))
+            rows.extend(await query)
+        return rows
+
+    async def referrals(
+        self, referrer_ids: Iterable[uuid.UUID] | None = None
+    ) -> list[dict[str, Any]]:
+        """The live customers referred by the customers named (by anyone when None): `id`,
+        `referred_by_id`, `created_at`."""
+        columns = (Customer.id, Customer.referred_by_id, Customer.created_at)
+        rows: list[dict[str, Any]] = []
+        batches: Iterable[list[uuid.UUID] | None] = (
+            [None] if referrer_ids is None else chunked(referrer_ids)
+        )
+        for batch in batches:
+            query = self.customers_repo.select(*columns).where(
+                Customer.deleted_at.is_null(), Customer.referred_by_id.is_not_null()
+            )
+            if batch is not None:
+                query = query.where(Customer.referred_by_id.is_in(batch))
+            rows.extend(await query)
+        return rows
 
     async def message_statuses(self, cause_keys: Iterable[str]) -> dict[str, str]:
         """The status ("queued", "sent", "failed") of each message queued with one of

@@ -22,6 +22,7 @@ from litestar import Litestar, Router
 from litestar.di import Provide
 
 from core.catalogue import Catalogue
+from core.db import savepoint
 from core.errors import InvalidInput
 from core.plugins import hookspecs
 from core.plugins.context import PluginContext
@@ -175,11 +176,15 @@ class PluginHost:
     # -- contributions ---------------------------------------------------------------------
     async def customer_sections(self, ctx: TenantContext, customer: dict[str, Any]) -> dict:
         sections: dict[str, Any] = {}
-        for impl in self._impls(ctx, "patron_customer_section"):
+        impls = self._impls(ctx, "patron_customer_section")
+        for n, impl in enumerate(impls, 1):
             try:
-                section = await self._await(
-                    impl.function(ctx=self.bind(ctx, impl.plugin_name), customer=customer)
-                )
+                call = impl.function(ctx=self.bind(ctx, impl.plugin_name), customer=customer)
+                if n == len(impls):  # nothing after it for a failure to spoil
+                    section = await self._await(call)
+                else:  # inside the caller's transaction: one plugin's error stays its own
+                    async with savepoint():
+                        section = await self._await(call)
             except Exception:  # noqa: BLE001 - the response goes on without this section
                 log.exception(
                     "tenant %s: plugin %s failed in patron_customer_section",

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from core import db, events
+from core.auth import credentials_changed
 from core.catalogue import PluginDisabled, PluginEnabled, PluginReconfigured
 from core.errors import NotFound
 from core.plugins.descriptor import PluginDescriptor
@@ -140,6 +141,7 @@ class PluginService:
         await Tenant.update({Tenant.plugins_revision: Tenant.plugins_revision + 1}).where(
             Tenant.id == self.ctx.tenant_id
         )
+        credentials_changed(self.ctx.tenant_id)
 
     def _state(self, descriptor: PluginDescriptor, row: dict | None) -> PluginStateOut:
         stored = decode_json(row["config"]) if row else None

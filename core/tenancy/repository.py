@@ -22,7 +22,7 @@ from piccolo.columns import JSON, Column
 from piccolo.columns.combination import Where, WhereRaw
 from piccolo.query import Count, Delete, Select, Update
 
-from core.db import is_postgres, unique_violation
+from core.db import fetch_postgres, is_postgres, unique_violation
 from core.ids import uuid7
 from core.pagination import Cursor, Page
 from core.tenancy.aggregates import normalise
@@ -77,8 +77,82 @@ class TenantRepository(Generic[T]):
     async def get(self, row_id: uuid.UUID | None, *where: Where | WhereRaw) -> dict | None:
         if row_id is None:
             return None
+        if not where and is_postgres():
+            return await self._get_by_sql(row_id)
         rows = await self.select().where(self.table.id == row_id, *where).first()
         return rows
+
+    async def _get_by_sql(
+        self, row_id: uuid.UUID, condition: str = "", extra: str = ""
+    ) -> dict | None:
+        """`get` on PostgreSQL as a statement built once per table (`condition`: a constant
+        SQL fragment such as `AND "deleted_at" IS NULL`; `extra`: constant SQL for more
+        columns, e.g. a subquery); the same row as `select()`."""
+        statement = self._get_statement(condition, extra)
+        rows = await fetch_postgres(statement, self.tenant_id, row_id)
+        return rows[0] if rows else None
+
+    async def first_by(self, **equal: Any) -> dict | None:
+        """The first row whose columns equal the given values (a list or tuple: any of its
+        values). On PostgreSQL a statement built once per table and set of columns, instead
+        of a Piccolo query built on every call; elsewhere a Piccolo query."""
+        if not is_postgres():
+            conditions = [
+                self.table._meta.get_column_by_name(k).is_in(list(v))
+                if isinstance(v, list | tuple)
+                else self.table._meta.get_column_by_name(k) == v
+                for k, v in equal.items()
+            ]
+            return await self.select().where(*conditions).first()
+        shape = tuple((k, isinstance(v, list | tuple)) for k, v in equal.items())
+        statement = self._first_by_statement(shape)
+        pairs = zip(shape, equal.values(), strict=True)
+        values = [list(v) if many else v for (_, many), v in pairs]
+        rows = await fetch_postgres(statement, self.tenant_id, *values)
+        return rows[0] if rows else None
+
+    @classmethod
+    def _first_by_statement(cls, shape: tuple[tuple[str, bool], ...]) -> str:
+        cache = cls.__dict__.get("_first_statements")
+        if cache is None:
+            cache = {}
+            setattr(cls, "_first_statements", cache)  # noqa: B010 - per subclass
+        sql = cache.get(shape)
+        if sql is None:
+            meta = cls.table._meta
+            columns = ", ".join(
+                f'"{c._meta.db_column_name}" AS "{c._meta.name}"' for c in meta.columns
+            )
+            where = "".join(
+                f' AND "{meta.get_column_by_name(name)._meta.db_column_name}" = '
+                + ("ANY({})" if many else "{}")
+                for name, many in shape
+            )
+            sql = (
+                f'SELECT {columns} FROM "{meta.tablename}" WHERE "tenant_id" = {{}}{where} LIMIT 1'
+            )
+            cache[shape] = sql
+        return sql
+
+    @classmethod
+    def _get_statement(cls, condition: str, extra: str = "") -> str:
+        cache = cls.__dict__.get("_statements")
+        if cache is None:
+            cache = {}
+            setattr(cls, "_statements", cache)  # noqa: B010 - per subclass, not inherited
+        sql = cache.get((condition, extra))
+        if sql is None:
+            columns = ", ".join(
+                f'"{c._meta.db_column_name}" AS "{c._meta.name}"' for c in cls.table._meta.columns
+            )
+            if extra:
+                columns += ", " + extra
+            sql = (
+                f'SELECT {columns} FROM "{cls.table._meta.tablename}" '
+                f'WHERE "tenant_id" = {{}} AND "id" = {{}} {condition} LIMIT 1'
+            )
+            cache[(condition, extra)] = sql
+        return sql
 
     async def get_for_update(
         self, row_id: uuid.UUID | None, *where: Where | WhereRaw

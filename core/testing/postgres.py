@@ -123,6 +123,29 @@ class PostgresCluster:
         """DSN of role `patron` on `database` of this cluster."""
         return self._dsn(APP_ROLE, APP_PASSWORD, database)
 
+    def superuser_dsn_for(self, database: str) -> str:
+        """DSN of the superuser on `database`: sees every row (row-level security is
+        skipped), for tests that inspect or tamper with what the app stored."""
+        return self._dsn(SUPERUSER, self._superuser_password, database)
+
+    def dump_data(self, database: str) -> str:
+        """Every row of every table of `database` as SQL text (`pg_dump --data-only`, as the
+        superuser, so row-level security hides nothing): for tests that scan for secrets."""
+        pg_dump = self.bin_dir / "pg_dump"
+        command = [str(pg_dump) if pg_dump.is_file() else "pg_dump", "--data-only"]
+        command += ["-d", self.superuser_dsn_for(database)]
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=_clean_env(),
+            timeout=_COMMAND_TIMEOUT,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise PostgresError(self._describe_failure("pg_dump", result))
+        return result.stdout
+
     def start(self) -> PostgresCluster:
         """Create the cluster, start it and create the `patron` role and database."""
         if self._started:

@@ -57,10 +57,6 @@ def festivals_starting(country: str, day: datetime.date) -> list[str]:
     ]
 
 
-def greeting(template: str, name: str, holiday: str = "") -> str:
-    return template.format(name=name, holiday=holiday)
-
-
 def recipient(customer: dict[str, Any], config: EducationConfig) -> str | None:
     return customer.get("phone") if config.greeting_channel == "http" else customer.get("email")
 
@@ -114,7 +110,7 @@ async def birthdays(ctx: Ctx, moment: datetime.datetime) -> None:
                 "birthday",
                 f"birthday:{customer['id']}:{today.isoformat()}",
                 customer,
-                greeting(config.birthday_greeting, customer["name"]),
+                config.greeting("birthday_greeting", name=customer["name"]),
                 today,
             )
         if celebrating:
@@ -196,7 +192,7 @@ async def greet(ctx: Ctx, payload: dict[str, Any]) -> None:
                 holiday,
                 f"holiday:{customer['id']}:{day.isoformat()}:{holiday}",
                 customer,
-                greeting(config.holiday_greeting, customer["name"], holiday),
+                config.greeting("holiday_greeting", name=customer["name"], holiday=holiday),
                 day,
             )
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime
 import enum
-import string
 import uuid
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
+
+from core import sdk
+from plugins.education.tiering import Tier
 
 Name = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
 Label = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
@@ -31,15 +33,7 @@ RECURRENCE = (
 Recurrence = Annotated[str, Meta(pattern=RECURRENCE)]
 Template = Annotated[str, Meta(min_length=1, max_length=1000)]
 TimeOfDay = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-TEMPLATE_FIELDS = {"name", "holiday"}
-
-
-class Tier(enum.StrEnum):
-    """Weakest first."""
-
-    general = "general"
-    attention = "attention"
-    key = "key"
+TEMPLATE_FIELDS = frozenset({"name", "holiday"})
 
 
 class Intent(enum.StrEnum):
@@ -224,16 +218,6 @@ def default_services() -> list[Service]:
     ]
 
 
-def _check_template(template: str, field: str) -> None:
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError as exc:
-        raise ValueError(f"{field}: {exc}") from None
-    unknown = names - TEMPLATE_FIELDS
-    if unknown:
-        raise ValueError(f"{field}: unknown placeholders {sorted(unknown)}; use {{name}}")
-
-
 class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Position categories, each scored 0, 1 or 2 in the position dimension.
     positions: Annotated[list[Position], Meta(min_length=1, max_length=50)] = msgspec.field(
@@ -304,8 +288,15 @@ class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                 )
         if self.care_check_time >= self.birthday_check_due:
             raise ValueError("care_check_time must be before birthday_check_due")
-        _check_template(self.holiday_greeting, "holiday_greeting")
-        _check_template(self.birthday_greeting, "birthday_greeting")
+        # Placeholders only (no format specs): a 422 naming the field at config save.
+        for field in ("holiday_greeting", "birthday_greeting"):
+            sdk.parse_template(getattr(self, field), TEMPLATE_FIELDS, field=f"config.{field}")
+
+    def greeting(self, field: str, **values: str) -> str:
+        """The greeting template `field` ("holiday_greeting" or "birthday_greeting") with
+        `values` substituted."""
+        template = sdk.parse_template(getattr(self, field), TEMPLATE_FIELDS, field=field)
+        return sdk.render_template(template, values)
 
     def position(self, name: str | None) -> Position | None:
         return next((p for p in self.positions if p.name == name), None)

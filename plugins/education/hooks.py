@@ -34,8 +34,9 @@ async def patron_customer_section(ctx: Ctx, customer: dict[str, Any]) -> dict[st
     "referral_discount_percent"}` for a customer who is not a student (not tiered, no
     service schedule; a referred newcomer still shows the discount they earned)."""
     customer_id = uuid.UUID(str(customer["id"]))
-    student = await student_of(ctx, customer_id)
-    discount = await referral_discount(ctx, customer_id)
+    async with sdk.tenant_transaction(ctx.tenant_id):  # one transaction for the section
+        student = await student_of(ctx, customer_id)
+        discount = await referral_discount(ctx, customer_id)
     if student is None:
         return {"student": False, "referral_discount_percent": discount}
     section = {"student": True, **msgspec.to_builtins(student)}

@@ -27,7 +27,7 @@ class StudentRepository(sdk.TenantRepository[Student]):
     table = Student
 
     async def of(self, customer_id: uuid.UUID) -> dict | None:
-        return await self.select().where(Student.customer_id == customer_id).first()
+        return await self.first_by(customer_id=customer_id)
 
     async def of_many(
         self, customer_ids: Iterable[uuid.UUID] | None, lock: bool = False
@@ -158,11 +158,7 @@ class ServiceLogRepository(sdk.TenantRepository[ServiceLog]):
     async def referral_of(self, referred_id: uuid.UUID, services: list[str]) -> dict | None:
         if not services:
             return None
-        return (
-            await self.select()
-            .where(ServiceLog.cause == str(referred_id), ServiceLog.service.is_in(services))
-            .first()
-        )
+        return await self.first_by(cause=str(referred_id), service=services)
 
 
 class StageChangeRepository(sdk.TenantRepository[StageChange]):

@@ -4,7 +4,6 @@ route names a stronger role."""
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from typing import Annotated
 
@@ -180,12 +179,12 @@ async def greetings_report(
 @get("/funnel", operation_id="educationFunnel", opt=SUPERVISOR)
 async def funnel(
     plugin_ctx: Ctx,
-    start: Annotated[datetime.date, Parameter(query="from")],
-    end: Annotated[datetime.date, Parameter(query="to")],
+    start: Annotated[sdk.Day, Parameter(query="from")],
+    end: Annotated[sdk.Day, Parameter(query="to")],
 ) -> Funnel:
     """Conversion (lead → enrolled) and renewal rates for a period of tenant-local dates,
     overall, by source channel and by intent."""
-    return await reports.funnel(plugin_ctx, start, end)
+    return await reports.funnel(plugin_ctx, sdk.plain(start), sdk.plain(end))
 
 
 ROUTES = [

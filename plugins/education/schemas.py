@@ -64,8 +64,8 @@ class Student(sdk.Output):
 class EnrollmentIn(sdk.Input):
     customer_id: uuid.UUID
     course: Course
-    starts_on: datetime.date
-    ends_on: datetime.date
+    starts_on: sdk.Day
+    ends_on: sdk.Day
     fee: Fee = 0  # minor units of the tenant's currency
 
 
@@ -126,7 +126,7 @@ class TierChange(sdk.Output):
 
 class ServiceRunIn(sdk.Input):
     title: Course
-    due_at: Annotated[datetime.datetime, Meta(tz=True)] | None = None
+    due_at: sdk.Instant | None = None
 
 
 class ServiceRun(sdk.Output):

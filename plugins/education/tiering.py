@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import enum
 from collections.abc import Iterable
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from plugins.education.config import EducationConfig, Tier
+if TYPE_CHECKING:
+    from plugins.education.config import EducationConfig
+
+
+class Tier(enum.StrEnum):
+    """Weakest first."""
+
+    general = "general"
+    attention = "attention"
+    key = "key"
+
 
 ONE_DAY = datetime.timedelta(days=1)
 # A day of a 28-, 29-, 30- or 31-day month is a whole number of these units of a month.

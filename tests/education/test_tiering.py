@@ -18,6 +18,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from core import sdk
 from plugins.education.config import EducationConfig, Tier
 from plugins.education.tiering import (
     Facts,
@@ -376,9 +377,6 @@ def test_custom_thresholds_and_positions_together() -> None:
             },
             "positions: names must be unique",
         ),
-        ({"holiday_greeting": "{name}, happy {festival}!"}, "unknown placeholders"),
-        ({"birthday_greeting": "Dear {first_name}"}, "unknown placeholders"),
-        ({"birthday_greeting": "Dear {name"}, "birthday_greeting"),
         ({"positions": [{"name": "senior", "label": "A", "level": 3}]}, "<= 2"),
         ({"positions": [{"name": "Senior", "label": "A", "level": 2}]}, "matching regex"),
         ({"positions": []}, "length >= 1"),
@@ -390,9 +388,6 @@ def test_custom_thresholds_and_positions_together() -> None:
         "attention-paid-above-key",
         "attention-months-above-key",
         "duplicate-position-names",
-        "unknown-holiday-placeholder",
-        "unknown-birthday-placeholder",
-        "malformed-template",
         "position-level-3",
         "position-name-pattern",
         "no-positions",
@@ -404,6 +399,24 @@ def test_custom_thresholds_and_positions_together() -> None:
 def test_invalid_configs_are_rejected(fields: dict[str, Any], message: str) -> None:
     with pytest.raises(msgspec.ValidationError, match=message):
         config(**fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"holiday_greeting": "{name}, happy {festival}!"}, "holiday_greeting", "unknown"),
+        ({"birthday_greeting": "Dear {first_name}"}, "birthday_greeting", "unknown"),
+        ({"birthday_greeting": "Dear {name"}, "birthday_greeting", "lone"),
+        ({"birthday_greeting": "{name:>2000000000}"}, "birthday_greeting", "format spec"),
+    ],
+    ids=["unknown-holiday-placeholder", "unknown-birthday-placeholder", "malformed", "format-spec"],
+)
+def test_invalid_greeting_templates_name_their_field(
+    fields: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(sdk.InvalidInput, match=message) as refused:
+        config(**fields)
+    assert [e["field"] for e in refused.value.errors] == [f"config.{field}"]
 
 
 def test_valid_edge_configs_are_accepted() -> None:

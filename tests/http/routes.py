@@ -105,6 +105,28 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "educationApproveTierOverride": lambda ids: {},
     "educationRejectTierOverride": lambda ids: {},
     "educationRunService": lambda ids: {"title": "客户答谢会邀请"},
+    # The built-in points plugin. The world's customer holds points; adjustments aim at a
+    # customer with none, so that every negative value is refused (409) too.
+    "pointsCreateAward": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "points": 10,
+        "reason": "sample",
+    },
+    "pointsCreateAdjustment": lambda ids: {
+        "customer_id": ids["empty_customer_id"],
+        "points": 5,
+        "reason": "sample",
+    },
+    "pointsCreateReward": lambda ids: {"name": "保温杯", "cost": 10, "stock": 5},
+    "pointsCreateRedemption": lambda ids: {"customer_id": ids["customer_id"], "points": 1},
+    "pointsCancelRedemption": lambda ids: {},
+    "pointsRunExpiry": lambda ids: {},
+    # The built-in membership plugin.
+    "membershipPinLevel": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "level": "gold",
+        "reason": "sample",
+    },
 }
 
 
@@ -259,10 +281,22 @@ def build_world(tenant: Tenant) -> Ids:
             json=SAMPLE_BODIES["educationCreateEnrollment"](ids),
         )
     )["id"]
+    # The built-in membership plugin, with the default ladder.
+    _created(c.put("/plugins/membership", json={"config": {}}))
     ids["request_id"] = _created(
         c.post(
             "/plugins/education/tier-override-requests",
             json=SAMPLE_BODIES["educationRequestTierOverride"](ids),
         )
+    )["id"]
+    # The built-in points plugin: points for the customer, a reward, a redemption.
+    _created(c.put("/plugins/points", json={"config": {}}))
+    ids["empty_customer_id"] = _created(c.post("/customers", json={"name": "Empty account"}))["id"]
+    _created(c.post("/plugins/points/awards", json=SAMPLE_BODIES["pointsCreateAward"](ids)))
+    ids["reward_id"] = _created(
+        c.post("/plugins/points/rewards", json=SAMPLE_BODIES["pointsCreateReward"](ids))
+    )["id"]
+    ids["redemption_id"] = _created(
+        c.post("/plugins/points/redemptions", json=SAMPLE_BODIES["pointsCreateRedemption"](ids))
     )["id"]
     return ids

@@ -488,6 +488,26 @@ def test_customer_cannot_refer_themselves(tenant: Tenant) -> None:
     )
 
 
+def test_a_referral_cycle_is_422_and_changes_nothing(tenant: Tenant) -> None:
+    """a refers b, b refers c: c may not become a's referrer (nor b's), at any depth."""
+    a = new_customer(tenant.client, name="A")
+    b = new_customer(tenant.client, name="B", referred_by_id=a["id"])
+    c = new_customer(tenant.client, name="C", referred_by_id=b["id"])
+    for customer, referrer in ((a, c), (a, b), (b, c)):
+        assert_problem(
+            tenant.client.patch(
+                f"/customers/{customer['id']}", json={"referred_by_id": referrer["id"]}
+            ),
+            422,
+            "referred_by_id",
+        )
+    assert ok(tenant.client.get(f"/customers/{a['id']}"))["referred_by_id"] is None
+    # Not a cycle: a sibling chain, or a referrer moved elsewhere.
+    d = new_customer(tenant.client, name="D")
+    assert ok(tenant.client.patch(f"/customers/{a['id']}", json={"referred_by_id": d["id"]}))
+    assert ok(tenant.client.patch(f"/customers/{c['id']}", json={"referred_by_id": a["id"]}))
+
+
 def test_owner_id_of_an_unknown_or_foreign_user_is_422(
     tenant: Tenant, other_tenant: Tenant
 ) -> None:

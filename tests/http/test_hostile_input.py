@@ -1,7 +1,8 @@
 """Hostile input on every write route: a clear 4xx problem+json, never a 500, nothing half-written.
 
-Generated from the route table: malformed JSON, wrong types, unknown fields, 1 MB strings,
-out-of-range numbers, impossible dates, and invalid ids in paths.
+Generated from the route table: malformed JSON, JSON nested 1,000 deep, wrong types, unknown
+fields, 1 MB strings, out-of-range numbers, impossible dates, times at the edges of the
+calendar (in bodies, nested objects and query parameters), and invalid ids in paths.
 """
 
 from __future__ import annotations
@@ -15,6 +16,22 @@ from tests.conftest import Tenant
 from tests.http.routes import Operation, build_world, openapi_of, resolve, tenant_operations
 
 MEGABYTE_STRING = "长" * (1024 * 1024 // 3)
+DEEP_JSON = b"[" * 1000 + b"]" * 1000
+DEEP_OBJECT = b'{"a":' * 1000 + b"1" + b"}" * 1000
+# Valid on their own, but at the calendar's edges: moved to UTC or a day later they overflow.
+EDGE_TIMES: list[Any] = [
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "0001-06-01T00:00:00Z",
+    "9999-06-01T00:00:00+00:00",
+    253402300800,  # Unix time in year 10000
+    -62135596800,  # Unix time in year 1
+    10**20,
+    "2025-06-01T09:00:00",  # naive
+]
+EDGE_DATES: list[Any] = ["0001-01-01", "9999-12-31", "0001-01-02", "9999-12-30"]
 BAD_PATH_IDS = ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "1' OR '1'='1", "%2e%2e"]
 
 
@@ -52,7 +69,30 @@ def _wrong_values(types: set[str]) -> list[Any]:
         values += ["2025-13-40", "2025-02-30T25:61:00Z"]
     if "string" in types:
         values += [MEGABYTE_STRING]
+    if "date-time" in types:
+        values += EDGE_TIMES
+    if "date" in types:
+        values += EDGE_DATES
     return values
+
+
+def _fields(schema: dict[str, Any], openapi: dict[str, Any]) -> list[tuple[list[str], Any]]:
+    """(path, schema) of every property, and of the properties of nested objects."""
+    found = []
+    for field, sub in resolve(schema, openapi).get("properties", {}).items():
+        found.append(([field], sub))
+        for option in [sub, *sub.get("oneOf", []), *sub.get("anyOf", [])]:
+            option = resolve(option, openapi)
+            if option.get("type") == "object" and option.get("properties"):
+                found += [([field, *path], s) for path, s in _fields(option, openapi)]
+    return found
+
+
+def _with(sample: dict[str, Any], path: list[str], value: Any) -> dict[str, Any]:
+    if len(path) == 1:
+        return {**sample, path[0]: value}
+    inner = sample.get(path[0])
+    return {**sample, path[0]: _with(inner if isinstance(inner, dict) else {}, path[1:], value)}
 
 
 def _assert_problem(response: httpx.Response, what: str, failures: list[str]) -> None:
@@ -113,22 +153,65 @@ def test_hostile_bodies_get_4xx_problems_and_write_nothing(tenant: Tenant):
             b"null",
             b'"text"',
             '{"name": "\ud800"}'.encode("utf-8", "surrogatepass"),
+            DEEP_JSON,
+            DEEP_OBJECT,
         ):
             response = tenant.client.request(op.method, op.url(ids), content=raw, headers=headers)
             _assert_problem(response, f"{what} body {raw[:10]!r}", failures)
         sample = op.sample_body(ids) or {}
         response = op.call(tenant.client, ids, body={**sample, "zz_unknown_field": 1})
         _assert_problem(response, f"{what} unknown field", failures)
-        properties = resolve(op.body_schema, openapi).get("properties", {})
-        for field, schema in properties.items():
+        for path, schema in _fields(op.body_schema, openapi):
+            field = ".".join(path)
             for value in _wrong_values(_types(schema, openapi)):
                 if field.endswith("_id") and value == MEGABYTE_STRING:
                     continue
-                response = op.call(tenant.client, ids, body={**sample, field: value})
+                response = op.call(tenant.client, ids, body=_with(sample, path, value))
                 shown = value if not isinstance(value, str) or len(value) < 40 else "<1 MB>"
                 _assert_problem(response, f"{what} {field}={shown!r}", failures)
     assert failures == []
     assert _counts(tenant, ids) == before
+
+
+def test_edge_times_in_query_parameters_get_4xx_problems(tenant: Tenant):
+    openapi = openapi_of(tenant.client)
+    ids = build_world(tenant)
+    failures: list[str] = []
+    checked = 0
+    for path, item in sorted(openapi["paths"].items()):
+        for method, spec in item.items():
+            op = next(
+                (o for o in tenant_operations(openapi) if o.operation_id == spec["operationId"]),
+                None,
+            )
+            if op is None or method.upper() != "GET":
+                continue
+            for param in spec.get("parameters", []):
+                if param.get("in") != "query":
+                    continue
+                types = _types(param.get("schema", {}), openapi)
+                values = [*(EDGE_TIMES if "date-time" in types else [])]
+                values += EDGE_DATES if "date" in types else []
+                for value in values:
+                    checked += 1
+                    response = tenant.client.get(op.url(ids), params={param["name"]: value})
+                    _assert_problem(response, f"GET {path} {param['name']}={value!r}", failures)
+    assert checked >= len(EDGE_TIMES)  # at least ?due_before=
+    assert failures == []
+
+
+def test_deep_json_on_public_and_platform_routes_gets_4xx_problems(api):
+    headers = {"content-type": "application/json"}
+    failures: list[str] = []
+    # (One signup only: signups are rate limited and the server is shared.)
+    for client, path, raw in (
+        (api.client(), "/signup", DEEP_JSON),
+        (api.operator(), "/platform/tenants", DEEP_JSON),
+        (api.operator(), "/platform/tenants", DEEP_OBJECT),
+    ):
+        response = client.post(path, content=raw, headers=headers)
+        _assert_problem(response, f"POST {path} deep JSON", failures)
+    assert failures == []
 
 
 @pytest.mark.parametrize("bad_id", BAD_PATH_IDS)

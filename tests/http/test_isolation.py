@@ -20,11 +20,16 @@ REFERENCE_KIND = {
     "assignee_id": "user_id",
     "collected_by": "user_id",
     "refund_of_id": "payment_id",
+    "reward_id": "reward_id",
 }
 # What else a body needs for the reference to be considered at all.
 # Fields named like references that hold no id of ours.
 NOT_REFERENCES = {"messaging_id"}
-REFERENCE_CONTEXT = {"refund_of_id": {"kind": "refund"}}
+REFERENCE_CONTEXT: dict[str, dict[str, Any]] = {
+    "refund_of_id": {"kind": "refund"},
+    # A catalogue item sets the points itself.
+    "reward_id": {"points": None},
+}
 
 
 def _leaks(text: str, victim: Tenant, victim_ids: dict[str, str]) -> list[str]:

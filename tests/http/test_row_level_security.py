@@ -90,6 +90,7 @@ def test_every_tenant_table_forces_row_level_security(server: RunningServer):
     )
     tables = {r["relname"]: r for r in rows}
     assert {"customers", "users", "tasks", "payments", "education_students"} <= set(tables)
+    assert {"points_accounts", "points_entries", "points_lots", "points_redemptions"} <= set(tables)
     unguarded = [
         name
         for name, r in tables.items()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from core.domain.webhooks.service import UnsafeDestination, check_destination
+from core.net.destinations import UnsafeDestination, resolve_url
 from core.testing.http import Api, Tenant, created
 from core.testing.server import RunningServer, start_server
 from tests.conftest import BACKENDS
@@ -241,6 +241,14 @@ def test_repeated_failures_disable_the_endpoint_until_re_enabled(
         "http://[::ffff:127.0.0.1]/hook",
         "http://100.64.0.1/hook",
         "http://0.0.0.0/hook",
+        # IPv6 forms that carry a private IPv4 address, or were never public.
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b:1::a00:1]/hook",
+        "http://[::127.0.0.1]/hook",
+        "http://[2002:7f00:1::1]/hook",
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
+        "http://[fec0::1]/hook",
+        "http://[fd00:ec2::254]/latest/meta-data",
         "ftp://example.com/hook",
         "http:///nohost",
         "not a url",
@@ -278,14 +286,13 @@ def test_events_must_be_known_core_events_plugin_events_or_all(tenant: Tenant):
 
 
 def test_destinations_are_checked_again_at_delivery_time():
-    async def check(url: str, *, unresolved_ok: bool) -> None:
-        await check_destination(url, allow_private=False, unresolved_ok=unresolved_ok)
+    def check(url: str, allow_private: bool = False) -> object:
+        return asyncio.run(resolve_url(url, allow_private=allow_private))
 
     with pytest.raises(UnsafeDestination):
-        asyncio.run(check("http://127.0.0.1/x", unresolved_ok=False))
-    # A host that does not resolve: accepted at creation, refused at delivery.
-    asyncio.run(check("https://no-such-host.invalid/x", unresolved_ok=True))
+        check("http://127.0.0.1/x")
+    # A host that does not resolve (accepted at creation): refused at delivery.
     with pytest.raises(UnsafeDestination, match="does not resolve"):
-        asyncio.run(check("https://no-such-host.invalid/x", unresolved_ok=False))
-    asyncio.run(check("https://93.184.215.14/x", unresolved_ok=False))
-    asyncio.run(check_destination("http://127.0.0.1/x", allow_private=True, unresolved_ok=False))
+        check("https://no-such-host.invalid/x")
+    check("https://93.184.215.14/x")
+    check("http://127.0.0.1/x", allow_private=True)

@@ -10,7 +10,19 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from core.domain.types import Attributes, Email, Input, Name, Output, Phone, ShortText, Tag, Text
+from core.domain.types import (
+    Attributes,
+    Day,
+    Email,
+    Input,
+    Instant,
+    Name,
+    Output,
+    Phone,
+    ShortText,
+    Tag,
+    Text,
+)
 
 # Letters, digits and dashes: a masked value ("110101****1234") is not an ID number.
 IdNumber = Annotated[
@@ -34,7 +46,7 @@ class ProvenanceIn(Input, kw_only=True):
     """How the information was collected; defaults: now, the `source`, the caller."""
 
     channel: ShortText | None = None
-    collected_at: datetime.datetime | None = None
+    collected_at: Instant | None = None
     collected_by: uuid.UUID | None = None
 
 
@@ -44,7 +56,7 @@ class CustomerCreate(Input, kw_only=True):
     phone: Phone | None = None
     email: Email | None = None
     gender: Gender | None = None
-    birthday: datetime.date | None = None
+    birthday: Day | None = None
     address: Text | None = None
     region: ShortText | None = None
     id_number: IdNumber | None = None
@@ -65,7 +77,7 @@ class CustomerUpdate(Input, kw_only=True):
     phone: Phone | None | UnsetType = UNSET
     email: Email | None | UnsetType = UNSET
     gender: Gender | None | UnsetType = UNSET
-    birthday: datetime.date | None | UnsetType = UNSET
+    birthday: Day | None | UnsetType = UNSET
     address: Text | None | UnsetType = UNSET
     region: ShortText | None | UnsetType = UNSET
     id_number: IdNumber | None | UnsetType = UNSET

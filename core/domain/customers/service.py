@@ -11,8 +11,10 @@ from core import events
 from core.catalogue import CustomerCreated, CustomerDeleted, CustomerPayload, CustomerUpdated
 from core.contactinfo import (
     SENSITIVE_VIEWER_FLOOR,
+    ContactInfoError,
     mask_id_number,
     mask_phone,
+    normalize_phone,
     normalized_contact_fields,
 )
 from core.crypto import FieldCipher
@@ -34,6 +36,8 @@ from core.tenancy.repository import utcnow
 from core.tenancy.users import UserRepository
 
 MAX_ATTRIBUTES_BYTES = 16_384
+# How far up the chain of referrers a change of `referred_by_id` looks for a cycle.
+MAX_REFERRAL_CHAIN = 1000
 
 
 class CustomerService:
@@ -50,15 +54,17 @@ class CustomerService:
 
     # -- reads ---------------------------------------------------------------------------
     async def get(self, customer_id: uuid.UUID | None) -> schemas.Customer:
+        # One transaction for the customer, its tags and every plugin's section.
         async with tenant_transaction(self.ctx.tenant_id):
-            row = await self._require(customer_id)
-            tags = await self.tags.tags_of([row["id"]])
-        customer = self.view(row, tags.get(row["id"], []))
-        customer.plugins = (
-            await self.host.customer_sections(self.ctx, msgspec.to_builtins(customer))
-            if self.host is not None
-            else {}
-        )
+            row, tags = await self.customers.get_active_with_tags(customer_id)
+            if row is None:
+                raise NotFound("No such customer.")
+            customer = self.view(row, tags)
+            customer.plugins = {}
+            if self.host is not None and self.ctx.plugins:
+                customer.plugins = await self.host.customer_sections(
+                    self.ctx, msgspec.to_builtins(customer)
+                )
         return customer
 
     async def list(
@@ -81,7 +87,7 @@ class CustomerService:
             else:
                 where.append(Customer.id.is_in(selected))
         if q:
-            where.append(self.customers.search(q))
+            where.append(self._search(q))
         if tag:
             where.append(self.tags.customers_tagged(tag))
         if owner_id is not None:
@@ -90,6 +96,16 @@ class CustomerService:
             page = await self.customers.page(*where, limit=limit, cursor=Cursor.decode(cursor))
             tags = await self.tags.tags_of(row["id"] for row in page.items)
         return page.map(lambda row: self.view(row, tags.get(row["id"], [])))
+
+    def _search(self, q: str) -> Any:
+        """Who sees phones masked may find a customer by the whole number only."""
+        if self.ctx.at_least(SENSITIVE_VIEWER_FLOOR):
+            return self.customers.search(q)
+        try:
+            whole = normalize_phone(q, self.ctx.country)
+        except ContactInfoError:
+            whole = ""  # no phone equals it
+        return self.customers.search(q, whole_phone=whole)
 
     # -- writes --------------------------------------------------------------------------
     async def create(self, data: schemas.CustomerCreate) -> schemas.Customer:
@@ -288,8 +304,30 @@ class CustomerService:
                 errors.append(("referred_by_id", "a customer cannot refer themselves"))
             elif not await self.customers.get_active(referrer):
                 errors.append(("referred_by_id", "no such customer in this tenant"))
+            elif customer_id is not None and await self._refers_back(referrer, customer_id):
+                errors.append(("referred_by_id", "the referral would make a cycle"))
         if errors:
             raise InvalidInput(errors)
+
+    async def _refers_back(self, referrer: uuid.UUID, customer_id: uuid.UUID) -> bool:
+        """Whether `customer_id` is on the chain of referrers above `referrer` (so that
+        `referrer` referring `customer_id` would close a cycle). The walk is bounded; a
+        chain longer than the bound is refused too, as a cycle cannot be ruled out."""
+        current: uuid.UUID | None = referrer
+        seen: set[uuid.UUID] = set()
+        for _ in range(MAX_REFERRAL_CHAIN):
+            if current is None or current in seen:
+                return False
+            if current == customer_id:
+                return True
+            seen.add(current)
+            row = (
+                await self.customers.select(Customer.referred_by_id)
+                .where(Customer.id == current)
+                .first()
+            )
+            current = None if row is None else row["referred_by_id"]
+        return current is not None
 
     def view(
         self, row: dict[str, Any], tags: list[str], unmasked: bool = False

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
-
 from litestar import Controller, get, patch, post
 from litestar.di import Provide
 
 from core.domain.tasks import schemas
 from core.domain.tasks.service import TaskService
-from core.domain.types import OptionalQueryText
+from core.domain.types import Instant, OptionalQueryText, plain
 from core.ids import parse_id
 from core.pagination import DEFAULT_LIMIT, Limit, Page
 from core.tenancy.context import TenantContext
@@ -39,7 +37,7 @@ class TaskController(Controller):
         customer_id: str | None = None,
         assignee_id: str | None = None,
         source: OptionalQueryText = None,
-        due_before: datetime.datetime | None = None,
+        due_before: Instant | None = None,
     ) -> Page[schemas.Task]:
         """Filter by `status`, `customer_id`, `assignee_id`, `source` and `due_before`."""
         customer = parse_id(customer_id) if customer_id else None
@@ -53,7 +51,7 @@ class TaskController(Controller):
             customer_id=customer,
             assignee_id=assignee,
             source=source,
-            due_before=due_before,
+            due_before=plain(due_before),
         )
 
     @get("/{task_id:str}", operation_id="getTask")

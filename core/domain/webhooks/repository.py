@@ -36,3 +36,19 @@ async def due_deliveries(now: datetime.datetime, limit: int) -> list[dict[str, A
             .limit(limit)
         )
     return rows
+
+
+async def purge_finished_bodies(cutoff: datetime.datetime) -> int:
+    """Empty the bodies (event data) of deliveries finished before `cutoff`, keeping the
+    delivery log itself; across tenants (the table is exempt from row-level security)."""
+    async with db.transaction(write=True):
+        rows: list[dict[str, Any]] = await (
+            WebhookDelivery.update({WebhookDelivery.body: ""})
+            .where(
+                WebhookDelivery.status != "pending",
+                WebhookDelivery.completed_at < cutoff,
+                WebhookDelivery.body != "",
+            )
+            .returning(WebhookDelivery.id)
+        )
+    return len(rows)

@@ -1,22 +1,18 @@
 """Webhook rules: subscriptions, the signing secret, and which addresses may be called.
 
-Destinations are checked when an endpoint is created and again before every delivery
-(`check_destination`): the URL must be http(s) with a host, and every address the host
-resolves to must be globally routable, unless `PATRON_WEBHOOK_ALLOW_PRIVATE=1`. A host
-that does not resolve at creation is accepted (DNS may be private to the receiver's
+Destinations go through the one destination guard (`core.net.destinations`) when an
+endpoint is created and again at every delivery: the URL must be http(s) with a host, and
+every address the host resolves to must be public, unless `PATRON_WEBHOOK_ALLOW_PRIVATE=1`.
+A host that does not resolve at creation is accepted (DNS may be private to the receiver's
 network or not set up yet); a delivery to it fails until it resolves to public addresses.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import ipaddress
 import secrets
-import socket
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 
@@ -27,6 +23,7 @@ from core.domain.webhooks import schemas
 from core.domain.webhooks.repository import WebhookDeliveryRepository, WebhookEndpointRepository
 from core.domain.webhooks.tables import WebhookDelivery
 from core.errors import InvalidInput, NotFound
+from core.net import destinations
 from core.pagination import Cursor, Page
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
@@ -35,70 +32,9 @@ SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
 
 
-class UnsafeDestination(Exception):
-    """A webhook URL that may not be called; the message says why."""
-
-
 def new_secret() -> str:
     """A Standard Webhooks secret: `whsec_` + base64 of random bytes."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
-
-
-def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
-
-
-def parse_destination(url: str) -> tuple[str, int]:
-    """The host and port of an http(s) URL; `UnsafeDestination` when it is not one."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeDestination(f"not a valid URL ({exc})") from None
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeDestination("must be an http or https URL")
-    if not parts.hostname:
-        raise UnsafeDestination("must name a host")
-    if parts.username is not None or parts.password is not None:
-        raise UnsafeDestination("must not carry credentials")
-    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
-
-
-async def check_destination(url: str, *, allow_private: bool, unresolved_ok: bool) -> None:
-    """Refuse a URL any of whose addresses is not public (loopback, private, link-local…).
-
-    `unresolved_ok`: a host that does not resolve passes (at creation) or is refused
-    (at delivery, where there would be nothing to call).
-    """
-    host, port = parse_destination(url)
-    if allow_private:
-        return
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    if literal is not None:
-        addresses = [literal]
-    else:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except (socket.gaierror, UnicodeError) as exc:
-            if unresolved_ok:
-                return
-            raise UnsafeDestination(f"host {host!r} does not resolve ({exc})") from None
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-        if not addresses and not unresolved_ok:
-            raise UnsafeDestination(f"host {host!r} has no addresses")
-    for address in addresses:
-        if _refused(address):
-            raise UnsafeDestination(
-                f"resolves to {address}, which is not a public address"
-                " (loopback, private, link-local and reserved addresses are refused)"
-            )
 
 
 class WebhookService:
@@ -125,9 +61,11 @@ class WebhookService:
             if name != schemas.ALL_EVENTS and name not in self.known_events
         ]
         try:
-            await check_destination(data.url, allow_private=self.allow_private, unresolved_ok=True)
-        except UnsafeDestination as exc:
-            errors.insert(0, ("url", str(exc)))
+            await destinations.check_configured(
+                "url", url=data.url, allow_private=self.allow_private
+            )
+        except InvalidInput as exc:
+            errors[:0] = [(e["field"], e["message"]) for e in exc.errors]
         if errors:
             raise InvalidInput(errors)
         events = sorted(set(data.events))

@@ -20,7 +20,7 @@ from patron_gym.repository import MembershipRepository
 class MembershipIn(sdk.Input):
     customer_id: uuid.UUID
     plan: PlanName
-    starts_on: datetime.date
+    starts_on: sdk.Day  # years 2-9998: a date at the calendar's edge would overflow
 
 
 class MembershipOut(sdk.Output):

@@ -1,0 +1,1 @@
+"""Outbound network access: where the process may connect on a tenant's behalf."""
