@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 from litestar.params import Parameter
 
-from core.domain.types import to_instant
+from core.domain.types import plain, to_instant
 from core.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
@@ -80,13 +80,13 @@ class Cursor(msgspec.Struct, frozen=True):
             if len(parts) == 1 or parts[1:] == [None]:
                 return cls(last_id)
             if len(parts) == 2:  # written before keys were typed: a time
-                return cls(last_id, to_instant(str(parts[1])))
+                return cls(last_id, plain(to_instant(str(parts[1]))))
             tag, value = parts[1:]
             if not isinstance(tag, str) or tag not in _READ_KEY:
                 raise ValueError(tag)
             key = _READ_KEY[tag](value)  # type: ignore[operator]
             if tag == "t":
-                key = to_instant(key)  # aware, years 2–9998: as this list writes them
+                key = plain(to_instant(key))  # aware, years 2–9998: as this list writes them
             return cls(last_id, key)
         except (
             ValueError,

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from core import events
+from core import events, occasions
 from core.catalogue import (
     CustomerCreated,
     CustomerDeleted,
@@ -42,10 +42,10 @@ from core.domain.customers.repository import CustomerRepository
 from core.domain.tasks.schemas import Task, TaskCreate, TaskStatus, TaskUpdate
 from core.domain.tasks.service import TaskService
 from core.domain.timeline.service import Timeline
-from core.domain.types import Day, Input, Instant, Output, convert, plain
+from core.domain.types import Day, Input, Instant, LocalTime, MonthDay, Output, convert, plain
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError, UniqueViolation
 from core.ids import parse_id, uuid7
-from core.messaging.service import queue_message
+from core.messaging.service import deliver_message, queue_message
 from core.messaging.templates import (
     MAX_RENDERED_CHARS,
     MAX_TEMPLATE_CHARS,
@@ -74,6 +74,10 @@ from core.tenancy.repository import TenantRepository, utcnow
 from core.tenancy.tables import TenantTable
 
 __all__ = [
+    "LocalTime",
+    "MonthDay",
+    "deliver_message",
+    "occasions",
     "CORE_API_VERSION",
     "CustomerCreated",
     "CustomerDeleted",

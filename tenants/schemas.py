@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -49,6 +49,8 @@ class TenantOut(Output, kw_only=True):
     currency: str
     locale: str
     country: str
+    # api.md §4: "opt_in" (marketing needs an active consent) or "opt_out".
+    marketing_consent: str
     created_at: datetime.datetime
 
 
@@ -63,6 +65,7 @@ class TenantPatch(Input, kw_only=True):
     currency: Currency | UnsetType = UNSET
     locale: Locale | UnsetType = UNSET
     country: Country | UnsetType = UNSET
+    marketing_consent: Literal["opt_in", "opt_out"] | UnsetType = UNSET
 
 
 class UserCreate(Input, kw_only=True):

@@ -177,6 +177,12 @@ def plain(value: Any) -> Any:
     return value
 
 
+# A wall-clock time in the tenant's zone, "HH:MM" (e.g. when greetings go out).
+LocalTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# A day of every year, "MM-DD" (checked to exist: "02-31" is refused by `core.occasions`).
+MonthDay = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2}-[0-9]{2}$")]
+
+
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of request bodies: unknown fields are refused rather than silently dropped.
     Bounded times arrive as plain `datetime`/`date` values."""

@@ -8,7 +8,7 @@ from litestar.di import Provide
 from core.crypto import FieldCipher
 from core.ids import parse_id
 from core.messaging import schemas
-from core.messaging.schemas import ChannelKind, MessageStatus
+from core.messaging.schemas import ChannelKind, MessageStatus, Purpose
 from core.messaging.service import ChannelService, MessageService
 from core.pagination import DEFAULT_LIMIT, Limit, Page
 from core.tenancy.context import Role, TenantContext
@@ -57,11 +57,18 @@ class MessageController(Controller):
         customer_id: str | None = None,
         status: MessageStatus | None = None,
         channel: ChannelKind | None = None,
+        purpose: Purpose | None = None,
     ) -> Page[schemas.Message]:
-        """What was sent to whom, when and with what result; newest first."""
+        """What was sent to whom, when and with what result (`blocked`: held back by the
+        consent gate, with the `reason`); newest first."""
         customer = parse_id(customer_id) if customer_id else None
         if customer_id and customer is None:
             return Page(items=[], next_cursor=None)
         return await service.list(
-            limit=limit, cursor=cursor, customer_id=customer, status=status, channel=channel
+            limit=limit,
+            cursor=cursor,
+            customer_id=customer,
+            status=status,
+            channel=channel,
+            purpose=purpose,
         )

@@ -23,6 +23,12 @@ class MessageStatus(enum.StrEnum):
     queued = "queued"
     sent = "sent"
     failed = "failed"
+    blocked = "blocked"
+
+
+class Purpose(enum.StrEnum):
+    marketing = "marketing"
+    service = "service"
 
 
 Host = Annotated[str, Meta(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.\-:\[\]]+$")]
@@ -88,7 +94,9 @@ class Message(Output):
     body: str
     cause_key: str
     customer_id: uuid.UUID | None
+    purpose: str
     status: str
+    reason: str | None
     attempts: int
     error: str | None
     created_at: datetime.datetime

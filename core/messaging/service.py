@@ -28,9 +28,9 @@ from core.domain.customers.repository import CustomerRepository
 from core.errors import InvalidInput
 from core.events import backoff
 from core.ids import uuid7
-from core.messaging import schemas, senders
+from core.messaging import consent, schemas, senders
 from core.messaging.repository import ChannelRepository, MessageRepository
-from core.messaging.schemas import ChannelKind, MessageStatus
+from core.messaging.schemas import ChannelKind, MessageStatus, Purpose
 from core.messaging.tables import Message
 from core.messaging.templates import parse_json_template
 from core.net import destinations
@@ -208,6 +208,7 @@ async def queue_message(
     body: str,
     cause_key: str,
     customer_id: uuid.UUID | str | None = None,
+    purpose: str = "service",
 ) -> bool:
     """Queue a message on the tenant's `channel` ("email" or "http") for sending after
     commit; False (and nothing queued) when a message with this `cause_key` was queued
@@ -215,10 +216,45 @@ async def queue_message(
 
     `cause_key` names why the message is sent (e.g. f"welcome:{customer_id}"): a hook that
     runs again, or a plugin that asks twice, never sends a second message.
+
+    `purpose` ("marketing" or "service") is what the consent gate checks (api.md §4): a
+    message the customer's consent does not allow is recorded with status "blocked" and
+    the reason, and is never sent (still True: the cause is used up). A marketing message
+    names its `customer_id`. `deliver_message` answers the status instead.
     """
+    status = await deliver_message(
+        ctx,
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        cause_key=cause_key,
+        customer_id=customer_id,
+        purpose=purpose,
+    )
+    return status is not None
+
+
+async def deliver_message(
+    ctx: TenantContext,
+    *,
+    channel: str,
+    to: str,
+    subject: str | None,
+    body: str,
+    cause_key: str,
+    customer_id: uuid.UUID | str | None = None,
+    purpose: str = "service",
+    marketing_mode: str | None = None,
+) -> str | None:
+    """`queue_message`, answering "queued" or "blocked" (the consent gate held it back),
+    or None when the cause was queued before. `marketing_mode` saves a read of the tenant
+    setting when the caller has it (a batch)."""
     errors: list[tuple[str, str]] = []
     if channel not in ChannelKind.__members__:
         errors.append(("channel", f"one of {', '.join(ChannelKind)}"))
+    if purpose not in Purpose.__members__:
+        errors.append(("purpose", f"one of {', '.join(Purpose)}"))
     _check_text(errors, "to", to, MAX_RECIPIENT)
     if subject is not None:
         _check_text(errors, "subject", subject, MAX_SUBJECT, required=False)
@@ -230,6 +266,8 @@ async def queue_message(
             customer = uuid.UUID(str(customer_id))
         except ValueError:
             errors.append(("customer_id", "not an id"))
+    elif purpose == Purpose.marketing:
+        errors.append(("customer_id", "a marketing message names its customer"))
     if not errors and channel == ChannelKind.email:
         try:
             to = normalize_email(to)
@@ -241,7 +279,9 @@ async def queue_message(
     async with tenant_transaction(ctx.tenant_id, write=True):
         if customer is not None and await CustomerRepository(ctx.tenant_id).get(customer) is None:
             raise InvalidInput([("customer_id", "no such customer in this tenant")])
-        return await MessageRepository(ctx.tenant_id).insert_if_absent(
+        reason = await consent.refusal(ctx.tenant_id, customer, purpose, mode=marketing_mode)
+        status = MessageStatus.blocked if reason else MessageStatus.queued
+        inserted = await MessageRepository(ctx.tenant_id).insert_if_absent(
             id=uuid7(),
             channel=str(ChannelKind(channel)),
             recipient=to,
@@ -249,7 +289,9 @@ async def queue_message(
             body=body,
             cause_key=cause_key,
             customer_id=customer,
-            status=str(MessageStatus.queued),
+            purpose=str(Purpose(purpose)),
+            status=str(status),
+            reason=reason,
             attempts=0,
             error=None,
             next_attempt_at=now,
@@ -257,6 +299,7 @@ async def queue_message(
             sent_at=None,
             created_at=now,
         )
+    return str(status) if inserted else None
 
 
 class MessageService:
@@ -272,6 +315,7 @@ class MessageService:
         customer_id: uuid.UUID | None = None,
         status: MessageStatus | None = None,
         channel: ChannelKind | None = None,
+        purpose: Purpose | None = None,
     ) -> Page[schemas.Message]:
         """Newest first."""
         where = []
@@ -281,6 +325,8 @@ class MessageService:
             where.append(Message.status == str(status))
         if channel is not None:
             where.append(Message.channel == str(channel))
+        if purpose is not None:
+            where.append(Message.purpose == str(purpose))
         async with tenant_transaction(self.ctx.tenant_id):
             page = await self.messages.page(
                 *where, limit=limit, cursor=Cursor.decode(cursor), newest_first=True
@@ -300,7 +346,9 @@ def message_view(row: dict[str, Any], *, masked: bool = False) -> schemas.Messag
         body=row["body"],
         cause_key=row["cause_key"],
         customer_id=row["customer_id"],
+        purpose=row["purpose"],
         status=row["status"],
+        reason=row["reason"],
         attempts=row["attempts"],
         error=row["error"],
         created_at=row["created_at"],
@@ -340,6 +388,17 @@ class MessageSender:
             channel = (
                 await ChannelRepository(tenant_id).of_kind(message["channel"]) if message else None
             )
+            # The gate again, at the last moment: consent (or the tenant setting) may have
+            # changed since the message was queued.
+            reason = message and await consent.refusal(
+                tenant_id, message["customer_id"], message["purpose"]
+            )
+            if reason:
+                await messages.update(
+                    message_id,
+                    {"status": str(MessageStatus.blocked), "reason": reason, "locked_until": None},
+                )
+                return str(MessageStatus.blocked)
         if message is None:
             return None
         if (nxt := _as_aware(message["next_attempt_at"])) is not None and nxt > now:
@@ -407,7 +466,14 @@ class MessageSender:
         if status == MessageStatus.sent:
             values["sent_at"] = now
         async with tenant_transaction(messages.tenant_id, write=True):
-            await messages.update(message["id"], values)
+            # A send that went out is recorded as sent; a failed one that a consent withdrawn
+            # meanwhile blocked stays blocked (never retried).
+            query = messages.update_where(
+                {Message._meta.get_column_by_name(k): v for k, v in values.items()}
+            ).where(Message.id == message["id"])
+            if status != MessageStatus.sent:
+                query = query.where(Message.status == str(MessageStatus.queued))
+            await query
         if error is not None:
             log.info(
                 "message %s of tenant %s: attempt %d failed (%s)",

@@ -31,7 +31,11 @@ class Message(TenantTable, tablename="messages"):
     body = Text()
     cause_key = Varchar(length=200)
     customer_id = UUID(null=True, default=None)
-    status = Varchar(length=16, default="queued")  # queued | sent | failed
+    status = Varchar(length=16, default="queued")  # queued | sent | failed | blocked
+    # marketing | service: what the consent gate checks (api.md §4).
+    purpose = Varchar(length=16, default="service")
+    # Why a message was held back (status "blocked"); it is never sent later.
+    reason = Text(null=True, default=None)
     attempts = Integer(default=0)
     error = Text(null=True, default=None)
     next_attempt_at = Timestamptz()

@@ -26,20 +26,29 @@ class PluginContext(Generic[ConfigT]):
 
     A plain class, not a dataclass or Struct: Litestar hands it to routes as a dependency,
     and msgspec passes instances of such a class through instead of rebuilding them.
+
+    `host` is the plugin host that bound it (None for a context built by hand): the core
+    asks it on the plugin's behalf (`CoreFacts.matching`), plugins never use it directly.
     """
 
-    __slots__ = ("config", "plugin", "tenant")
+    __slots__ = ("config", "host", "plugin", "tenant")
 
     tenant: TenantContext
     plugin: PluginDescriptor[Any]
     config: ConfigT
+    host: Any
 
     def __init__(
-        self, tenant: TenantContext, plugin: PluginDescriptor[Any], config: ConfigT
+        self,
+        tenant: TenantContext,
+        plugin: PluginDescriptor[Any],
+        config: ConfigT,
+        host: Any = None,
     ) -> None:
         object.__setattr__(self, "tenant", tenant)
         object.__setattr__(self, "plugin", plugin)
         object.__setattr__(self, "config", config)
+        object.__setattr__(self, "host", host)
 
     def __setattr__(self, name: str, value: Any) -> NoReturn:
         raise AttributeError(f"PluginContext is immutable (cannot set {name!r})")
@@ -48,12 +57,19 @@ class PluginContext(Generic[ConfigT]):
         return f"PluginContext(tenant={self.tenant.tenant_id}, plugin={self.plugin.name!r})"
 
     @classmethod
-    def bind(cls, ctx: TenantContext | PluginContext[Any], plugin: PluginDescriptor[Any]) -> Any:
+    def bind(
+        cls,
+        ctx: TenantContext | PluginContext[Any],
+        plugin: PluginDescriptor[Any],
+        host: Any = None,
+    ) -> Any:
         """`ctx` bound to `plugin`: its config for the tenant, or the default one when the
         tenant has not enabled it (the `plugin.disabled` event)."""
         tenant = ctx.tenant if isinstance(ctx, PluginContext) else ctx
         config = tenant.plugins.get(plugin.name)
-        return cls(tenant, plugin, config if config is not None else plugin.default_config())
+        if host is None and isinstance(ctx, PluginContext):
+            host = ctx.host
+        return cls(tenant, plugin, config if config is not None else plugin.default_config(), host)
 
     # TenantContext's fields, so code taking either works with both.
     @property

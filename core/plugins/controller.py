@@ -54,11 +54,11 @@ def _config_handlers(name: str) -> list[Any]:
     return [enable, disable, changes]
 
 
-def _plugin_ctx(descriptor: PluginDescriptor[Any]) -> Any:
+def _plugin_ctx(descriptor: PluginDescriptor[Any], host: PluginHost) -> Any:
     """The `plugin_ctx` dependency of a plugin's routes: the caller bound to the plugin."""
 
     def provide(ctx: TenantContext) -> PluginContext[Any]:
-        return PluginContext.bind(ctx, descriptor)
+        return PluginContext.bind(ctx, descriptor, host)
 
     return provide
 
@@ -74,7 +74,7 @@ def plugin_routers(host: PluginHost) -> list[Router]:
             opt={"plugin": d.name},
             dependencies={
                 "service": Provide(plugin_service, sync_to_thread=False),
-                "plugin_ctx": Provide(_plugin_ctx(d), sync_to_thread=False),
+                "plugin_ctx": Provide(_plugin_ctx(d, host), sync_to_thread=False),
             },
             tags=[f"plugin: {d.name}"],
         )

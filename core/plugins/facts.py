@@ -15,12 +15,14 @@ from typing import Any, TypeVar
 
 from piccolo.query.functions.aggregate import Sum
 
-from core.domain.customers.repository import CustomerRepository
+from core.domain.customers.repository import CustomerRepository, CustomerTagRepository
 from core.domain.customers.tables import Customer
 from core.domain.payments.repository import PaymentRepository
 from core.domain.payments.tables import Payment
+from core.errors import InvalidInput
 from core.messaging.repository import MessageRepository
 from core.messaging.tables import Message
+from core.plugins.descriptor import Excluding
 from core.tenancy.context import TenantContext
 
 # The customer fields a plugin may read in bulk (as the API names them; never the
@@ -82,6 +84,33 @@ class CoreFacts:
         for batch in chunked(ids):
             rows.extend(await live().where(Customer.id.is_in(batch)))
         return rows
+
+    async def matching(self, name: str, value: str) -> list[uuid.UUID]:
+        """The ids of the live customers a plugin's customer filter selects — the
+        `?<plugin>.<key>=<value>` of `GET /customers`, e.g. `matching("education.tier",
+        "key")`. `InvalidInput` naming `name` when no plugin the tenant enabled has that
+        filter. Needs the `PluginContext` the plugin host gave the caller."""
+        host = getattr(self.ctx, "host", None)
+        if host is None:
+            raise InvalidInput([(name, "customer filters need the plugin-bound context")])
+        tenant = getattr(self.ctx, "tenant", self.ctx)
+        selected = host.customer_filter(tenant, name, value)
+        if isinstance(selected, Excluding):
+            where = Customer.id.not_in(selected.query)
+        else:
+            where = Customer.id.is_in(selected)
+        rows = await self.customers_repo.select(Customer.id).where(
+            Customer.deleted_at.is_null(), where
+        )
+        return [row["id"] for row in rows]
+
+    async def tagged(self, tag: str) -> list[uuid.UUID]:
+        """The ids of the live customers carrying `tag` (a segment)."""
+        rows = await self.customers_repo.select(Customer.id).where(
+            Customer.deleted_at.is_null(),
+            CustomerTagRepository(self.ctx.tenant_id).customers_tagged(tag),
+        )
+        return [row["id"] for row in rows]
 
     async def net_paid(
         self, currency: str, ids: Iterable[uuid.UUID] | None = None

@@ -145,7 +145,7 @@ class PluginHost:
 
     def bind(self, ctx: TenantContext, plugin: str) -> PluginContext[Any]:
         """`ctx` bound to a loaded plugin (what its hooks, jobs and handlers get)."""
-        return PluginContext.bind(ctx, self.descriptors[plugin])
+        return PluginContext.bind(ctx, self.descriptors[plugin], self)
 
     # -- dispatch --------------------------------------------------------------------------
     def _caller(self, hook: str, enabled: Iterable[str]) -> Any:

@@ -33,6 +33,9 @@ class Tenant(PlatformTable, tablename="tenants"):
     currency = Varchar(length=3, default="CNY")
     locale = Varchar(length=35, default="zh-CN")
     country = Varchar(length=2, default="CN")
+    # The consent gate for marketing messages: "opt_in" (an active marketing consent is
+    # needed) or "opt_out" (sent unless withdrawn); api.md §4.
+    marketing_consent = Varchar(length=10, default="opt_in")
     # Bumped on every plugin enable/disable/reconfigure: every process reloads on the next request.
     plugins_revision = Integer(default=0)
     created_at = Timestamptz()

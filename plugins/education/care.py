@@ -10,55 +10,26 @@ idempotent through `ServiceLog`.
 from __future__ import annotations
 
 import datetime
-import re
 import uuid
-from functools import lru_cache
 from typing import Any
 
-import holidays
-
 from core import sdk
-from plugins.education.config import Assignee, EducationConfig, Service, Tier
+from plugins.education.config import TEMPLATE_FIELDS, Assignee, Service, Tier
 from plugins.education.context import Ctx
 from plugins.education.repository import ServiceLogRepository, StudentRepository
 from plugins.education.services import config_of, serve_once, service_task
-from plugins.education.timezone import birthday_on, local_now, local_time
+from plugins.education.timezone import local_now, local_time
 
 BATCH = 500
 GREET_JOB = "greet"
 SERVE_JOB = "serve_request"
 BIRTHDAY_CHECK = "birthday_check"
-# Substitute days off and make-up rest days are not holidays to greet anyone on.
-NOT_A_FESTIVAL = re.compile(r"休息日|补假|调休|day off|substitut|observed", re.IGNORECASE)
 END_OF_DAY = datetime.time(23, 59)
 
 
-# -- holidays ----------------------------------------------------------------------------
-@lru_cache(maxsize=64)
-def _calendar(country: str, year: int) -> holidays.HolidayBase | None:
-    try:
-        return holidays.country_holidays(country, years=year, language="zh_CN")
-    except NotImplementedError:
-        return None
-
-
-def festivals_starting(country: str, day: datetime.date) -> list[str]:
-    """The holidays whose first day is `day` in `country`'s public calendar."""
-    today = _calendar(country, day.year)
-    if today is None:
-        return []
-    before = day - datetime.timedelta(days=1)
-    yesterday = _calendar(country, before.year)
-    earlier = set(yesterday.get_list(before)) if yesterday is not None else set()
-    return [
-        name
-        for name in today.get_list(day)
-        if name not in earlier and not NOT_A_FESTIVAL.search(name)
-    ]
-
-
-def recipient(customer: dict[str, Any], config: EducationConfig) -> str | None:
-    return customer.get("phone") if config.greeting_channel == "http" else customer.get("email")
+# -- occasions (the core engine decides when, what text and whether allowed) -------------
+def template(config_text: str, field: str) -> sdk.MessageTemplate:
+    return sdk.parse_template(config_text, TEMPLATE_FIELDS, field=field)
 
 
 def tiers_served(services: list[Service]) -> set[Tier]:
@@ -89,10 +60,8 @@ async def birthdays(ctx: Ctx, moment: datetime.datetime) -> None:
                 await students.ids_in_tiers(str(t) for t in tiers_served(services))
             )
         }
-        people = await sdk.CoreFacts(ctx).customers(tiers)
-        celebrating = sorted(
-            (c for c in people if c["birthday"] and birthday_on(c["birthday"], today)),
-            key=lambda c: c["name"],
+        celebrating = await sdk.occasions.customers_born_on(
+            ctx, today, tiers, fields=(*sdk.occasions.CUSTOMER_FIELDS, "owner_id")
         )
         for customer in celebrating:
             for service in config.services_on("birthday", tiers[customer["id"]]):
@@ -107,10 +76,9 @@ async def birthdays(ctx: Ctx, moment: datetime.datetime) -> None:
                 )
             await send_greeting(
                 ctx,
-                "birthday",
-                f"birthday:{customer['id']}:{today.isoformat()}",
-                customer,
-                config.greeting("birthday_greeting", name=customer["name"]),
+                sdk.occasions.birthday(),
+                [customer],
+                template(config.birthday_greeting, "birthday_greeting"),
                 today,
             )
         if celebrating:
@@ -155,7 +123,8 @@ async def birthday_check_task(
 async def holiday_greetings(ctx: Ctx, today: datetime.date) -> None:
     config = config_of(ctx)
     services = [s for s in config.services if s.occasion == "holidays"]
-    festivals = festivals_starting(config.holiday_country, today)
+    # Festivals, not the statutory holiday list: no Qingming, one Spring Festival.
+    festivals = sdk.occasions.occasions_on(sdk.occasions.default_festivals(), today)
     if not services or not festivals:
         return
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
@@ -165,7 +134,7 @@ async def holiday_greetings(ctx: Ctx, today: datetime.date) -> None:
         jobs = [
             (
                 {
-                    "holiday": festival,
+                    "holiday": festival.key,
                     "day": today.isoformat(),
                     "customer_ids": [str(i) for i in ids[start : start + BATCH]],
                 },
@@ -181,58 +150,56 @@ async def greet(ctx: Ctx, payload: dict[str, Any]) -> None:
     """A holiday greeting to each student of a batch (a job)."""
     config = config_of(ctx)
     day = datetime.date.fromisoformat(payload["day"])
-    holiday = payload["holiday"]
+    if payload["holiday"] not in sdk.occasions.FESTIVALS:
+        return  # queued before the occasion engine (a holiday name): nothing to greet
+    occasion = sdk.occasions.festival(payload["holiday"])
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         people = await sdk.CoreFacts(ctx).customers(
             [uuid.UUID(i) for i in payload["customer_ids"]], fields=("name", "phone", "email")
         )
-        for customer in people:
-            await send_greeting(
-                ctx,
-                holiday,
-                f"holiday:{customer['id']}:{day.isoformat()}:{holiday}",
-                customer,
-                config.greeting("holiday_greeting", name=customer["name"], holiday=holiday),
-                day,
-            )
+        await send_greeting(
+            ctx,
+            occasion,
+            sorted(people, key=lambda c: str(c["id"])),
+            template(config.holiday_greeting, "holiday_greeting"),
+            day,
+        )
 
 
 async def send_greeting(
     ctx: Ctx,
-    occasion: str,
-    cause: str,
-    customer: dict[str, Any],
-    body: str,
+    occasion: sdk.occasions.Occasion,
+    customers: list[dict[str, Any]],
+    text: sdk.MessageTemplate,
     day: datetime.date,
 ) -> None:
-    """Queue a greeting once per cause, and log it for the monthly report."""
+    """Greet through the core's occasion engine (a `marketing` message through the consent
+    gate, once per customer, occasion and year), and log it for the monthly report."""
     config = config_of(ctx)
-    to = recipient(customer, config)
-    if not to:
-        return
     log = ServiceLogRepository(ctx.tenant_id)
-    message_cause = f"education:{cause}"
+    name = "birthday" if occasion.kind == "birthday" else occasion.label  # the report's key
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        if await log.served("greeting", cause) is not None:
-            return
-        await sdk.queue_message(
+        greetings = await sdk.occasions.greet(
             ctx,
-            channel=config.greeting_channel,
-            to=to,
-            subject=None if config.greeting_channel == "http" else body[:100],
-            body=body,
-            cause_key=message_cause,
-            customer_id=customer["id"],
+            occasion,
+            customers,
+            template=text,
+            channels=[config.greeting_channel],
+            day=day,
+            values={"holiday": occasion.label},
         )
-        await log.insert(
-            service="greeting",
-            cause=cause,
-            customer_id=customer["id"],
-            message_cause=message_cause,
-            detail={"occasion": occasion, "channel": config.greeting_channel},
-            served_on=day,
-            created_at=sdk.utcnow(),
-        )
+        for sent in greetings:
+            if sent.outcome not in ("queued", "blocked"):
+                continue  # greeted before, or no address on the channel
+            await log.insert(
+                service="greeting",
+                cause=sent.cause_key.removeprefix("occasion:"),
+                customer_id=sent.customer_id,
+                message_cause=sent.cause_key,
+                detail={"occasion": name, "channel": sent.channel},
+                served_on=day,
+                created_at=sdk.utcnow(),
+            )
 
 
 # -- services run on request -------------------------------------------------------------

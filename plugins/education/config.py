@@ -259,7 +259,8 @@ class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # task is due at `birthday_check_due`, both "HH:MM" tenant time, the job first.
     care_check_time: TimeOfDay = "08:00"
     birthday_check_due: TimeOfDay = "10:00"
-    # Public holidays of this country (ISO 3166 alpha-2) get a greeting on their first day.
+    # Kept for compatibility: holiday greetings follow the core's festival calendar
+    # (`sdk.occasions.default_festivals()`), not a country's statutory holiday list.
     holiday_country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = "CN"
     holiday_greeting: Template = "{name}，祝您{holiday}快乐！"
     birthday_greeting: Template = "{name}，祝您生日快乐！"

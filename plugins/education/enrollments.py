@@ -11,6 +11,7 @@ from core import sdk
 from plugins.education.config import EducationConfig
 from plugins.education.context import Ctx
 from plugins.education.evaluation import reevaluate
+from plugins.education.events import EnrollmentCreated, EnrollmentDeleted
 from plugins.education.repository import EnrollmentRepository, StudentRepository
 from plugins.education.schemas import Enrollment, EnrollmentIn
 from plugins.education.services import clip
@@ -32,6 +33,10 @@ def enrollment_view(row: dict[str, Any]) -> Enrollment:
         reminder_task_id=row["reminder_task_id"],
         created_at=row["created_at"],
     )
+
+
+def as_date(value: Any) -> datetime.date:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def reminder_due(ctx: Ctx, ends_on: datetime.date, days: int) -> datetime.datetime:
@@ -69,6 +74,16 @@ async def create_enrollment(ctx: Ctx, data: EnrollmentIn) -> Enrollment:
         await StudentRepository(ctx.tenant_id).add_missing([data.customer_id])
         await enrolled(ctx, data.customer_id, row["id"])
         await reevaluate(ctx, [data.customer_id], "enrolment added")
+        await sdk.emit(
+            ctx,
+            EnrollmentCreated(
+                customer_id=data.customer_id,
+                enrollment_id=row["id"],
+                course=data.course,
+                starts_on=data.starts_on,
+                ends_on=data.ends_on,
+            ),
+        )
     return enrollment_view(row)
 
 
@@ -92,6 +107,15 @@ async def delete_enrollment(ctx: Ctx, enrollment_id: uuid.UUID | None) -> None:
         if row["reminder_task_id"] is not None:
             await sdk.cancel_task(ctx, row["reminder_task_id"])
         await reevaluate(ctx, [row["customer_id"]], "enrolment removed")
+        await sdk.emit(
+            ctx,
+            EnrollmentDeleted(
+                customer_id=row["customer_id"],
+                enrollment_id=row["id"],
+                course=row["course"],
+                ends_on=as_date(row["ends_on"]),
+            ),
+        )
 
 
 async def list_enrollments(

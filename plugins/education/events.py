@@ -6,6 +6,7 @@ module: fields are only ever added, never renamed or removed.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import ClassVar
 
@@ -30,3 +31,25 @@ class OverrideRequested(sdk.Event, frozen=True):
     request_id: uuid.UUID
     customer_id: uuid.UUID
     tier: str
+
+
+class EnrollmentCreated(sdk.Event, frozen=True):
+    """A customer was enrolled on a course, from `starts_on` to `ends_on` (its last day,
+    the day a renewal falls due)."""
+
+    type: ClassVar[str] = "education.enrollment_created"
+    customer_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    course: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+
+
+class EnrollmentDeleted(sdk.Event, frozen=True):
+    """An enrolment entered by mistake was removed."""
+
+    type: ClassVar[str] = "education.enrollment_deleted"
+    customer_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    course: str
+    ends_on: datetime.date

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from core import sdk
 from plugins.education.config import EducationConfig
-from plugins.education.events import OverrideRequested, TierChanged
+from plugins.education.events import (
+    EnrollmentCreated,
+    EnrollmentDeleted,
+    OverrideRequested,
+    TierChanged,
+)
 from plugins.education.tables import TABLES
 
 REACTIONS = "plugins.education.reactions"
@@ -41,7 +46,7 @@ EDUCATION = sdk.PluginDescriptor(
         "greet": "plugins.education.care:greet",
         "serve_request": "plugins.education.care:serve_request",
     },
-    events=[TierChanged, OverrideRequested],
+    events=[TierChanged, OverrideRequested, EnrollmentCreated, EnrollmentDeleted],
     subscriptions={
         "plugin.enabled": f"{REACTIONS}:on_enabled",
         "plugin.reconfigured": f"{REACTIONS}:on_reconfigured",

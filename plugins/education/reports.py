@@ -38,7 +38,7 @@ UNKNOWN = "unknown"
 # Dates a period may span: every time zone's midnight of them is a representable instant.
 EARLIEST = datetime.date(2, 1, 1)
 LATEST = datetime.date(9998, 12, 31)
-STATUSES = ("sent", "queued", "failed")
+STATUSES = ("sent", "queued", "failed", "blocked")
 
 
 def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:

@@ -140,6 +140,7 @@ class GreetingCounts(sdk.Output):
     sent: int
     queued: int
     failed: int
+    blocked: int = 0  # held back by the consent gate (api.md §4)
 
 
 class GreetingsReport(sdk.Output):
@@ -149,6 +150,7 @@ class GreetingsReport(sdk.Output):
     queued: int
     failed: int
     by_occasion: dict[str, GreetingCounts]
+    blocked: int = 0
 
 
 class FunnelFigures(sdk.Output):

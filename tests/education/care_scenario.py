@@ -21,7 +21,7 @@ import msgspec
 from cli.runtime import migrate
 from core import db
 from core.crypto import FieldCipher
-from core.domain.customers.schemas import CustomerCreate
+from core.domain.customers.schemas import ConsentCreate, CustomerCreate
 from core.domain.customers.service import CustomerService
 from core.domain.payments.schemas import PaymentCreate, PaymentKind
 from core.domain.payments.service import PaymentService
@@ -42,15 +42,21 @@ from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
 from tenants.schemas import SignupIn
 
 ZONES = {"shanghai": "Asia/Shanghai", "la": "America/Los_Angeles"}
+# (name, phone, birthday, tier, marketing consent: granted / withdrawn)
 PEOPLE = (
-    ("重点甲", "13800000001", datetime.date(1990, 3, 15), Tier.key),
-    ("普通乙", "13800000002", datetime.date(1991, 3, 15), None),
-    ("闰日丙", "13800000003", datetime.date(1992, 2, 29), Tier.key),
+    ("重点甲", "13800000001", datetime.date(1990, 3, 15), Tier.key, "granted"),
+    ("普通乙", "13800000002", datetime.date(1991, 3, 15), None, "granted"),
+    ("闰日丙", "13800000003", datetime.date(1992, 2, 29), Tier.key, "granted"),
+    ("撤回丁", "13800000004", datetime.date(1993, 7, 1), None, "withdrawn"),
 )
 MOMENTS = {
     "birthday": "2026-03-15T00:00:00+00:00",
     "la_birthday": "2026-03-15T15:00:00+00:00",
+    "qingming": "2026-04-05T00:00:00+00:00",
+    "teachers_day": "2026-09-10T00:00:00+00:00",
     "national_day": "2026-10-01T00:00:00+00:00",
+    "chuxi": "2027-02-05T00:00:00+00:00",
+    "spring_festival": "2027-02-06T00:00:00+00:00",
     "leap_birthday": "2027-02-28T00:00:00+00:00",
 }
 
@@ -93,7 +99,10 @@ async def snapshot(ctx: PluginContext) -> dict[str, Any]:
             for t in tasks
             if t["kind"] in care_kinds
         ],
-        "messages": sorted(m["body"] for m in messages),
+        "messages": sorted(m["body"] for m in messages if m["status"] != "blocked"),
+        "blocked": sorted(
+            (m["body"], m["purpose"], m["reason"]) for m in messages if m["status"] == "blocked"
+        ),
     }
 
 
@@ -126,10 +135,14 @@ async def main() -> dict[str, Any]:
     cipher = FieldCipher(Settings.from_env().secret_key)
     contexts = {slug: await tenant_ctx(host, slug) for slug in ZONES}
     for ctx in contexts.values():
-        for name, phone, birthday, tier in PEOPLE:
-            customer = await CustomerService(ctx.tenant, cipher).create(
+        for name, phone, birthday, tier, consent in PEOPLE:
+            customers = CustomerService(ctx.tenant, cipher)
+            customer = await customers.create(
                 CustomerCreate(name=name, phone=phone, birthday=birthday)
             )
+            granted = await customers.grant_consent(customer.id, ConsentCreate(purpose="marketing"))
+            if consent == "withdrawn":
+                await customers.withdraw_consent(customer.id, granted.id)
             if tier is not None:
                 await students.set_override(ctx, customer.id, tier, "scenario")
             else:  # a student (a profile) of the computed tier, general

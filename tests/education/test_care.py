@@ -92,11 +92,40 @@ def test_holiday_greetings_go_to_every_student_on_the_first_day(outcome: dict[st
     assert [m for m in national["la"]["messages"] if "国庆节" in m] == []
 
 
+def test_greetings_go_through_the_consent_gate(outcome: dict[str, Any]):
+    # 撤回丁 withdrew their marketing consent: recorded as blocked, with the reason.
+    blocked = outcome["national_day"]["shanghai"]["blocked"]
+    assert ["撤回丁，祝您国庆节快乐！", "marketing", "marketing consent withdrawn"] in blocked
+    assert all(name.startswith("撤回丁") for name, _, _ in blocked)
+
+
+def test_qingming_is_never_greeted_and_teachers_day_is(outcome: dict[str, Any]):
+    before = outcome["la_birthday"]["shanghai"]["messages"]
+    assert outcome["qingming"]["shanghai"]["messages"] == before
+    teachers = [m for m in outcome["teachers_day"]["shanghai"]["messages"] if "教师节" in m]
+    assert teachers == [
+        "普通乙，祝您教师节快乐！",
+        "重点甲，祝您教师节快乐！",
+        "闰日丙，祝您教师节快乐！",
+    ]
+
+
+def test_the_spring_festival_is_one_text_not_two(outcome: dict[str, Any]):
+    # 5 February 2027 is New Year's Eve (除夕, a statutory holiday): no text; 6 February
+    # (春节) one per student.
+    before = outcome["national_day"]["shanghai"]["messages"]
+    assert outcome["chuxi"]["shanghai"]["messages"] == before
+    spring = [m for m in outcome["spring_festival"]["shanghai"]["messages"] if "春节" in m]
+    assert len(spring) == 3 and all(m.endswith("祝您春节快乐！") for m in spring)
+
+
 def test_the_monthly_report_counts_greetings_by_occasion(outcome: dict[str, Any]):
     march, october = outcome["report 2026-03"], outcome["report 2026-10"]
     assert (march["total"], march["queued"], march["sent"]) == (1, 1, 0)
-    assert march["by_occasion"] == {"birthday": {"total": 1, "sent": 0, "queued": 1, "failed": 0}}
-    assert october["total"] == 3
+    assert march["by_occasion"] == {
+        "birthday": {"total": 1, "sent": 0, "queued": 1, "failed": 0, "blocked": 0}
+    }
+    assert (october["total"], october["queued"], october["blocked"]) == (4, 3, 1)
     assert list(october["by_occasion"]) == ["国庆节"]
 
 

@@ -349,6 +349,7 @@ def test_the_greetings_report_of_an_empty_month_is_all_zeros(school: Tenant):
         "sent": 0,
         "queued": 0,
         "failed": 0,
+        "blocked": 0,
         "by_occasion": {},
     }
 

@@ -105,6 +105,17 @@ SAMPLE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "educationApproveTierOverride": lambda ids: {},
     "educationRejectTierOverride": lambda ids: {},
     "educationRunService": lambda ids: {"title": "客户答谢会邀请"},
+    # The built-in care plugin.
+    "careCreateBroadcast": lambda ids: {
+        "label": "台风预警",
+        "template": "{name}：台风将至，请注意安全。",
+        "customer_ids": [ids["customer_id"]],
+    },
+    "careCreateRenewal": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "label": "宽带套餐",
+        "due_on": "2027-01-31",
+    },
     # The built-in points plugin. The world's customer holds points; adjustments aim at a
     # customer with none, so that every negative value is refused (409) too.
     "pointsCreateAward": lambda ids: {
@@ -288,6 +299,11 @@ def build_world(tenant: Tenant) -> Ids:
             "/plugins/education/tier-override-requests",
             json=SAMPLE_BODIES["educationRequestTierOverride"](ids),
         )
+    )["id"]
+    # The built-in care plugin (its schedules never run in the HTTP suites) and a notice.
+    _created(c.put("/plugins/care", json={"config": {}}))
+    ids["broadcast_id"] = _created(
+        c.post("/plugins/care/broadcasts", json=SAMPLE_BODIES["careCreateBroadcast"](ids))
     )["id"]
     # The built-in points plugin: points for the customer, a reward, a redemption.
     _created(c.put("/plugins/points", json={"config": {}}))

@@ -144,7 +144,7 @@ async def thing(ctx: sdk.TenantContext, service: str) -> str:
 PLUGIN = sdk.PluginDescriptor(name="clashroute", title="Clash", version="0.1", routes=[thing])
 """
 # Installed with Patron itself, so present beside the example plugins.
-BUILT_IN = {"education", "membership", "points"}
+BUILT_IN = {"education", "care", "membership", "points"}
 HEALTHY = {"gym", "sectionboom", "timelineboom", "flaky"} | BUILT_IN
 SKIPPED = {
     # plugin: what its log line must say besides the plugin's name

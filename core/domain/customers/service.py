@@ -28,6 +28,7 @@ from core.domain.customers.repository import (
 from core.domain.customers.tables import Consent, Customer
 from core.domain.timeline.service import Timeline
 from core.errors import Conflict, InvalidInput, NotFound
+from core.messaging import consent
 from core.pagination import Cursor, Page
 from core.plugins.descriptor import Excluding
 from core.plugins.host import PluginHost
@@ -230,6 +231,14 @@ class CustomerService:
                 raise Conflict("The consent is already withdrawn.")
             row = await self.consents.update(row["id"], {"withdrawn_at": utcnow()})
             assert row is not None
+            # The gate (api.md §4): queued, unsent messages of this purpose stop at once.
+            if await consent.refusal(self.ctx.tenant_id, customer["id"], row["purpose"]):
+                await consent.block_queued(
+                    self.ctx.tenant_id,
+                    customer["id"],
+                    row["purpose"],
+                    f"{row['purpose']} consent withdrawn",
+                )
             await self.timeline.record(
                 customer["id"],
                 "consent.withdrawn",
