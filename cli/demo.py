@@ -1,10 +1,15 @@
-"""The demo tenant: an education company with a few customers, contacts, tasks and payments."""
+"""The demo tenant: an education company with a few customers, contacts, tasks and payments,
+and every built-in plugin that is installed enabled with its defaults — education with a
+key, an attention and a general student (profiles, payments, enrolments), so that the
+tiers, their service tasks and the funnel show from the first request."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import msgspec
 from rich.console import Console
 from rich.panel import Panel
 
@@ -21,6 +26,9 @@ from core.domain.payments.service import PaymentService
 from core.domain.tasks.schemas import TaskCreate
 from core.domain.tasks.service import TaskService
 from core.domain.types import convert
+from core.plugins.host import PluginHost
+from core.plugins.loader import discover
+from core.plugins.service import PluginService
 from core.settings import Settings
 from core.tenancy.context import TenantContext
 from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
@@ -78,13 +86,73 @@ def _convert(data: dict[str, Any], schema: type[Any]) -> Any:
     return convert(data, schema)
 
 
+# Built-in plugins the demo enables (defaults) when installed and allowed; the others
+# (complaints, broadcast, …) are for other industries than the demo's school.
+DEMO_PLUGINS = ("education", "points", "membership", "care")
+
+# Education profiles and enrolments (days from today) of the sample customers: 王小明 is
+# key (a senior, 9800.00 paid, a 6-month course), 李娜 attention (public sector, 4500.00 paid,
+# a 4-month course whose renewal window is open), Chen Wei general (a course starting next
+# week). 星光中学 is an organisation: never a student.
+STUDENTS: dict[str, dict[str, Any]] = {
+    "王小明": {
+        "profile": {"position": "senior", "school_stage": "high_school", "intent": "high"},
+        "courses": [("雅思冲刺", -60, 120, 860000)],
+    },
+    "李娜": {
+        "profile": {"position": "public_sector", "school_stage": "adult", "intent": "medium"},
+        "courses": [("商务英语", -100, 20, 450000)],
+    },
+    "Chen Wei": {
+        "profile": {"position": "other", "school_stage": "adult", "intent": "low"},
+        "courses": [("Online Chinese", 7, 67, 0)],
+    },
+}
+
+
+async def _enable_plugins(ctx: TenantContext, customers: dict[str, Any]) -> None:
+    """Every built-in plugin of `DEMO_PLUGINS` that is installed, enabled with its defaults
+    through the same service as `PUT /api/v1/plugins/{name}`; then education's students."""
+    host = PluginHost(discover(Settings.from_env().plugins_allowlist))
+    for name in DEMO_PLUGINS:
+        if name in host.descriptors:
+            await PluginService(ctx, host).enable(name, {})
+    if "education" in host.descriptors:
+        await _education(ctx, host, customers)
+
+
+async def _education(ctx: TenantContext, host: PluginHost, customers: dict[str, Any]) -> None:
+    from plugins.education import enrollments, lifecycle, students
+    from plugins.education.schemas import EnrollmentIn, StudentIn
+
+    descriptor = host.descriptors["education"]
+    owner = msgspec.structs.replace(ctx, plugins={"education": descriptor.parse_config({})})
+    bound = host.bind(owner, "education")
+    today = datetime.datetime.now(ZoneInfo(ctx.timezone)).date()
+    for name, sample in STUDENTS.items():
+        customer_id = customers[name]
+        for course, start, end, fee in sample["courses"]:
+            data = {
+                "customer_id": str(customer_id),
+                "course": course,
+                "starts_on": (today + datetime.timedelta(days=start)).isoformat(),
+                "ends_on": (today + datetime.timedelta(days=end)).isoformat(),
+                "fee": fee,
+            }
+            await enrollments.create_enrollment(bound, _convert(data, EnrollmentIn))
+        await students.update_profile(bound, customer_id, _convert(sample["profile"], StudentIn))
+    await lifecycle.daily_lifecycle(bound)  # learning, renewal due: as the schedule would
+
+
 async def _populate(ctx: TenantContext) -> None:
     cipher = FieldCipher(Settings.from_env().secret_key)
     customers = CustomerService(ctx, cipher)
     tomorrow = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    made: dict[str, Any] = {}
     for sample in CUSTOMERS:
         fields = {k: v for k, v in sample.items() if k not in ("contacts", "payments")}
         customer = await customers.create(_convert(fields, CustomerCreate))
+        made[customer.name] = customer.id
         for contact in sample.get("contacts", []):
             await ContactService(ctx).create(customer.id, _convert(contact, ContactCreate))
         for amount in sample["payments"]:
@@ -122,6 +190,7 @@ async def _populate(ctx: TenantContext) -> None:
                 TaskCreate,
             )
         )
+    await _enable_plugins(ctx, made)
 
 
 async def create_demo() -> dict[str, Any]:

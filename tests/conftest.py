@@ -16,13 +16,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from core.testing.http import Api, Tenant
 from core.testing.postgres import PostgresCluster
 from core.testing.server import RunningServer, start_server
+from tests.support import fixture_plugins
 
 # Test modules import the helper types from here (`from tests.conftest import Tenant`).
 __all__ = ["Api", "Tenant"]
@@ -45,6 +49,14 @@ def selected_backends() -> list[str]:
 
 
 BACKENDS = selected_backends()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The test-only plugins (tests/plugins/gym) are installed for this session only, into
+    a throwaway directory (tests/support/fixture_plugins.py): never for `patron serve`."""
+    directory = Path(tempfile.mkdtemp(prefix="patron-test-plugins-"))
+    fixture_plugins.install(directory)
+    config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

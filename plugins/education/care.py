@@ -1,4 +1,5 @@
-"""Care on the calendar: the daily birthday check (10:00 tenant time), birthday gifts and
+"""Care on the calendar: the daily birthday check (`care_check_time`, 08:00 tenant time,
+due by `birthday_check_due`, 10:00), birthday gifts and
 greetings, holiday greetings through the tenant's message channel, and services staff run
 on request (an appreciation event, product news) for every student of the tiers.
 
@@ -37,7 +38,7 @@ def tiers_served(services: list[Service]) -> set[Tier]:
 
 # -- the daily job -----------------------------------------------------------------------
 async def daily_care(ctx: Ctx, now: datetime.datetime | None = None) -> None:
-    """Birthdays and holidays of the tenant's day (a schedule: daily 10:00 tenant time)."""
+    """Birthdays and holidays of the tenant's day (a schedule: daily at `care_check_time`)."""
     moment = local_now(ctx.timezone, now)
     await birthdays(ctx, moment)
     await holiday_greetings(ctx, moment.date())
@@ -106,7 +107,7 @@ async def birthday_check_task(
         check,
         {"id": None},
         title=f"Birthdays today ({len(celebrating)}): {names}",
-        due_at=moment,
+        due_at=local_time(today, config_of(ctx).check_due_time(), ctx.timezone),
         priority="high",
     )
     await log.insert(

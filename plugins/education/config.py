@@ -8,6 +8,7 @@ Money is in minor units of `currency` (the tenant's currency when null): 800000 
 
 from __future__ import annotations
 
+import datetime
 import enum
 import uuid
 from typing import Annotated, Literal
@@ -31,6 +32,7 @@ RECURRENCE = (
 )
 Recurrence = Annotated[str, Meta(pattern=RECURRENCE)]
 Template = Annotated[str, Meta(min_length=1, max_length=1000)]
+TimeOfDay = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 TEMPLATE_FIELDS = frozenset({"name", "holiday"})
 
 
@@ -233,9 +235,15 @@ class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Months covered by the student's enrolments (overlaps count once) for level 2 and 1.
     key_months: Months = 5
     attention_months: Months = 3
+    # Who is tiered and scheduled: customers with a student profile (`PUT …/students/{id}`)
+    # or an enrolment (false); or also every person customer (true). Never organisations.
+    tier_all_people: bool = False
     # Every student is re-evaluated on this period as well as on every change.
     reevaluate_every_months: Annotated[int, Meta(ge=1, le=24)] = 6
     renewal_reminder_days: Annotated[int, Meta(ge=0, le=365)] = 30
+    # A student due for renewal whose latest course ended this many days ago without a new
+    # enrolment is `lost` (schedule `lifecycle`).
+    lost_after_days: Annotated[int, Meta(ge=0, le=3650)] = 30
     services: Annotated[list[Service], Meta(max_length=50)] = msgspec.field(
         default_factory=default_services
     )
@@ -246,6 +254,11 @@ class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     feedback_reply_hours: Annotated[int, Meta(ge=1, le=720)] = 24
     # The staff member who checks birthdays and sends greetings (unassigned tasks if null).
     message_admin_id: uuid.UUID | None = None
+    # Seed 003: the message administrator checks birthdays *before* 10:00. The daily care
+    # job (schedule `care`) runs at `care_check_time` and the administrator's birthday-check
+    # task is due at `birthday_check_due`, both "HH:MM" tenant time, the job first.
+    care_check_time: TimeOfDay = "08:00"
+    birthday_check_due: TimeOfDay = "10:00"
     # Kept for compatibility: holiday greetings follow the core's festival calendar
     # (`sdk.occasions.default_festivals()`), not a country's statutory holiday list.
     holiday_country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = "CN"
@@ -274,6 +287,8 @@ class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                 raise ValueError(
                     f"service {service.name}: a referral names referrer_gift and discount_percent"
                 )
+        if self.care_check_time >= self.birthday_check_due:
+            raise ValueError("care_check_time must be before birthday_check_due")
         # Placeholders only (no format specs): a 422 naming the field at config save.
         for field in ("holiday_greeting", "birthday_greeting"):
             sdk.parse_template(getattr(self, field), TEMPLATE_FIELDS, field=f"config.{field}")
@@ -298,6 +313,9 @@ class EducationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     def recurring_for(self, tier: Tier) -> list[Service]:
         return [s for s in self.services if s.every is not None and tier in s.tiers]
+
+    def check_due_time(self) -> datetime.time:
+        return datetime.time.fromisoformat(self.birthday_check_due)
 
     def currency_of(self, tenant_currency: str) -> str:
         return self.currency or tenant_currency

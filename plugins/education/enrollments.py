@@ -15,7 +15,7 @@ from plugins.education.events import EnrollmentCreated, EnrollmentDeleted
 from plugins.education.repository import EnrollmentRepository, StudentRepository
 from plugins.education.schemas import Enrollment, EnrollmentIn
 from plugins.education.services import clip
-from plugins.education.students import enrolled, require_customer
+from plugins.education.students import enrolled, require_person
 from plugins.education.timezone import local_time
 
 REMINDER_AT = datetime.time(9, 0)
@@ -50,7 +50,7 @@ async def create_enrollment(ctx: Ctx, data: EnrollmentIn) -> Enrollment:
         raise sdk.InvalidInput([("ends_on", "must not be before starts_on")])
     config: EducationConfig = ctx.config
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        await require_customer(ctx, data.customer_id)
+        await require_person(ctx, data.customer_id)
         customer = (await sdk.CoreFacts(ctx).customers([data.customer_id]))[0]
         task = await sdk.create_task(
             ctx,
@@ -72,7 +72,7 @@ async def create_enrollment(ctx: Ctx, data: EnrollmentIn) -> Enrollment:
             created_at=sdk.utcnow(),
         )
         await StudentRepository(ctx.tenant_id).add_missing([data.customer_id])
-        await enrolled(ctx, data.customer_id)
+        await enrolled(ctx, data.customer_id, row["id"])
         await reevaluate(ctx, [data.customer_id], "enrolment added")
         await sdk.emit(
             ctx,

@@ -64,21 +64,52 @@ async def load_facts(
     }
 
 
+ORGANIZATION = "organization"
+
+
+async def widen(ctx: Ctx, customer_ids: Collection[uuid.UUID] | None) -> None:
+    """With `tier_all_people`, every person among the customers named (all the tenant's
+    when None) becomes a student; without it, nobody does here (a profile or an enrolment
+    makes a student). Organisations never. Joins the caller's transaction."""
+    if not ctx.config.tier_all_people or (customer_ids is not None and not customer_ids):
+        return
+    customers = await sdk.CoreFacts(ctx).customers(customer_ids, fields=("kind",))
+    people = [row["id"] for row in customers if row["kind"] != ORGANIZATION]
+    await StudentRepository(ctx.tenant_id).add_missing(people, everyone=customer_ids is None)
+
+
+async def retire(ctx: Ctx, customer_ids: Collection[uuid.UUID]) -> None:
+    """The customers named are not students (any more): their profiles go and their
+    scheduled service tasks are canceled (by the sync job). Joins the caller's transaction."""
+    students = StudentRepository(ctx.tenant_id)
+    found = {row["customer_id"] for row in await students.of_many(customer_ids)}
+    if not found:
+        return
+    for batch in sdk.chunked(sorted(found)):
+        await students.delete_where().where(Student.customer_id.is_in(batch))
+    await sdk.enqueue_jobs(ctx, SYNC_JOB, [({"customer_id": str(i)}, i) for i in sorted(found)])
+
+
+async def organizations(ctx: Ctx, customer_ids: Collection[uuid.UUID] | None) -> list[uuid.UUID]:
+    customers = await sdk.CoreFacts(ctx).customers(customer_ids, fields=("kind",))
+    return [row["id"] for row in customers if row["kind"] == ORGANIZATION]
+
+
 async def reevaluate(
     ctx: Ctx,
     customer_ids: Collection[uuid.UUID] | None,
     reason: str,
 ) -> list[Change]:
-    """Re-evaluate the students named (every customer of the tenant when None), storing new
-    levels and tiers; returns the changes of tier in force. Joins the caller's transaction."""
+    """Re-evaluate the students among the customers named (every student when None),
+    storing new levels and tiers; returns the changes of tier in force. A customer without
+    a student profile is skipped (see `widen`). Joins the caller's transaction."""
     config = ctx.config
     students = StudentRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         if customer_ids is None:
-            customers = await sdk.CoreFacts(ctx).customers(fields=("id",))
-            await students.add_missing((row["id"] for row in customers), everyone=True)
-        else:
-            await students.add_missing(customer_ids)
+            # Profiles of organisations (from before only students were tiered) go.
+            await retire(ctx, await organizations(ctx, await students.customer_ids()))
+        await widen(ctx, customer_ids)
         rows = await students.of_many(customer_ids, lock=customer_ids is not None)
         facts = await load_facts(ctx, config, rows, everyone=customer_ids is None)
         now = sdk.utcnow()

@@ -16,6 +16,7 @@ from plugins.education.context import Ctx
 from plugins.education.evaluation import reevaluate
 from plugins.education.repository import (
     ServiceLogRepository,
+    StageChangeRepository,
     StudentRepository,
     TierChangeRepository,
 )
@@ -28,12 +29,17 @@ EVERYONE = "everyone"
 # -- contributions -------------------------------------------------------------------------
 @sdk.hookimpl
 async def patron_customer_section(ctx: Ctx, customer: dict[str, Any]) -> dict[str, Any] | None:
-    """`{tier, computed_tier, override, levels}` (api.md §6), plus the profile and any
-    referral discount the customer earned."""
+    """`{tier, computed_tier, override, levels}` (api.md §6), plus `"student": true`, the
+    profile and any referral discount the customer earned; `{"student": false,
+    "referral_discount_percent"}` for a customer who is not a student (not tiered, no
+    service schedule; a referred newcomer still shows the discount they earned)."""
+    customer_id = uuid.UUID(str(customer["id"]))
     async with sdk.tenant_transaction(ctx.tenant_id):  # one transaction for the section
-        student = await student_of(ctx, uuid.UUID(str(customer["id"])))
-        discount = await referral_discount(ctx, student.customer_id)
-    section = msgspec.to_builtins(student)
+        student = await student_of(ctx, customer_id)
+        discount = await referral_discount(ctx, customer_id)
+    if student is None:
+        return {"student": False, "referral_discount_percent": discount}
+    section = {"student": True, **msgspec.to_builtins(student)}
     section.pop("customer_id")
     section["referral_discount_percent"] = discount
     return section
@@ -53,12 +59,28 @@ async def patron_timeline_entries(
     newer_than: datetime.datetime | None,
     not_newer_than: datetime.datetime | None,
 ) -> list[sdk.PluginTimelineEntry]:
-    """Each change of tier, with its reason."""
+    """Each change of tier, with its reason, and each move along the lifecycle."""
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await TierChangeRepository(ctx.tenant_id).of_customer(
             uuid.UUID(customer_id), newer_than, not_newer_than
         )
-    return [
+        moves = await StageChangeRepository(ctx.tenant_id).of_customer(
+            uuid.UUID(customer_id), newer_than, not_newer_than
+        )
+    stages = [
+        sdk.PluginTimelineEntry(
+            occurred_at=row["changed_at"],
+            kind="lifecycle.changed",
+            summary=f"Lifecycle {row['old_stage'] or 'none'} → {row['new_stage']}",
+            data={
+                "old": row["old_stage"],
+                "new": row["new_stage"],
+                "changed_by": None if row["changed_by"] is None else str(row["changed_by"]),
+            },
+        )
+        for row in moves
+    ]
+    return stages + [
         sdk.PluginTimelineEntry(
             occurred_at=row["changed_at"],
             kind="tier.changed",

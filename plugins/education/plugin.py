@@ -35,7 +35,8 @@ EDUCATION = sdk.PluginDescriptor(
     piccolo_app="plugins.education.piccolo_app",
     routes="plugins.education.routes:ROUTES",
     schedules=[
-        sdk.Schedule("care", "daily 10:00", "plugins.education.care:daily_care"),
+        sdk.Schedule("care", "daily {care_check_time}", "plugins.education.care:daily_care"),
+        sdk.Schedule("lifecycle", "daily 01:00", "plugins.education.lifecycle:daily_lifecycle"),
         sdk.Schedule(
             "reevaluation", "monthly 1 03:00", "plugins.education.hooks:periodic_reevaluation"
         ),

@@ -9,7 +9,7 @@ import msgspec
 from core import sdk
 from plugins.education import services
 from plugins.education.context import Ctx
-from plugins.education.evaluation import SYNC_JOB, reevaluate
+from plugins.education.evaluation import ORGANIZATION, SYNC_JOB, reevaluate, retire
 from plugins.education.repository import StudentRepository
 
 
@@ -36,6 +36,12 @@ async def on_customer_created(ctx: Ctx, event: sdk.CustomerCreated) -> None:
 
 
 async def on_customer_updated(ctx: Ctx, event: sdk.CustomerUpdated) -> None:
+    if "kind" in event.changed:
+        if event.customer.kind == ORGANIZATION:
+            async with sdk.tenant_transaction(ctx.tenant_id, write=True):
+                await retire(ctx, [event.customer.id])
+        elif await sdk.customer_exists(ctx, event.customer.id):
+            await reevaluate(ctx, [event.customer.id], "now a person")
     if "referred_by_id" in event.changed:
         await services.reward_referral(ctx, msgspec.to_builtins(event.customer))
 

@@ -3,10 +3,13 @@
 Funnel definitions, for a period [from, to] of tenant-local dates:
 - **leads**: students who became known (a profile was created) in the period;
   **converted**: those of them who reached `enrolled` (or a later stage) by the period's end;
-  conversion rate = converted / leads × 100.
-- **renewal due**: students who entered `renewal_due` in the period; **renewed** / **lost**:
-  those of them who then moved to `renewed` / `lost` by the period's end;
-  renewal rate = renewed / renewal due × 100.
+  conversion rate = converted / leads.
+- **renewal due**: students who entered `renewal_due` in the period, and students who
+  renewed in the period straight from `enrolled` / `learning` (re-enrolled within the
+  renewal window before the daily move); **renewed** / **lost**: those of them who then
+  moved to `renewed` / `lost` by the period's end;
+  renewal rate = renewed / renewal due.
+Rates are fractions 0–1 (api.md §9), rounded to four decimals; null when the whole is 0.
 Each is given overall, by the customer's source channel and by the student's intent
 ("unknown" where none is recorded).
 """
@@ -74,7 +77,7 @@ async def greetings_report(ctx: Ctx, month: str) -> GreetingsReport:
 
 
 def rate(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part * 100 / whole, 2)
+    return None if whole == 0 else round(part / whole, 4)
 
 
 class _Tally:
@@ -126,6 +129,9 @@ async def funnel(ctx: Ctx, start: datetime.date, end: datetime.date) -> Funnel:
             tally.converted.add(who)
         if stage == LifecycleStage.renewal_due and at >= begins:
             tally.due.add(who)
+            entered_due[who] = at
+        elif stage == LifecycleStage.renewed and at >= begins and who not in entered_due:
+            tally.due.add(who)  # renewed within the window, never marked due
             entered_due[who] = at
         if who in entered_due and at >= entered_due[who]:
             if stage == LifecycleStage.renewed:

@@ -66,6 +66,9 @@ class StudentRepository(sdk.TenantRepository[Student]):
         # A concurrent request may add the same student: the unique index keeps one.
         await self.insert_many(missing, skip_existing=True)
 
+    async def in_stages(self, stages: list[str]) -> list[dict]:
+        return await self.select().where(Student.lifecycle_stage.is_in(stages))
+
     async def ids_in_tiers(self, tiers: Iterable[str]) -> list[uuid.UUID]:
         rows = await self.select(Student.customer_id).where(Student.tier.is_in(list(tiers)))
         return [row["customer_id"] for row in rows]
@@ -74,8 +77,11 @@ class StudentRepository(sdk.TenantRepository[Student]):
 class EnrollmentRepository(sdk.TenantRepository[Enrollment]):
     table = Enrollment
 
-    async def periods(self, customer_ids: Iterable[uuid.UUID] | None) -> dict[uuid.UUID, list]:
-        """(starts_on, ends_on) of each customer's enrolments (every customer when None)."""
+    async def periods(
+        self, customer_ids: Iterable[uuid.UUID] | None, but: uuid.UUID | None = None
+    ) -> dict[uuid.UUID, list]:
+        """(starts_on, ends_on) of each customer's enrolments (every customer when None),
+        leaving out the enrolment `but`."""
         columns = (Enrollment.customer_id, Enrollment.starts_on, Enrollment.ends_on)
         batches: Iterable[list[uuid.UUID] | None] = (
             [None] if customer_ids is None else sdk.chunked(customer_ids)
@@ -85,6 +91,8 @@ class EnrollmentRepository(sdk.TenantRepository[Enrollment]):
             query = self.select(*columns)
             if batch is not None:
                 query = query.where(Enrollment.customer_id.is_in(batch))
+            if but is not None:
+                query = query.where(Enrollment.id != but)
             rows = await query
             for row in rows:
                 found[row["customer_id"]].append((row["starts_on"], row["ends_on"]))
@@ -155,6 +163,19 @@ class ServiceLogRepository(sdk.TenantRepository[ServiceLog]):
 
 class StageChangeRepository(sdk.TenantRepository[StageChange]):
     table = StageChange
+
+    async def of_customer(
+        self,
+        customer_id: uuid.UUID,
+        newer_than: datetime.datetime | None = None,
+        not_newer_than: datetime.datetime | None = None,
+    ) -> list[dict]:
+        query = self.select().where(StageChange.customer_id == customer_id)
+        if newer_than is not None:
+            query = query.where(StageChange.changed_at > newer_than)
+        if not_newer_than is not None:
+            query = query.where(StageChange.changed_at <= not_newer_than)
+        return await query.order_by(StageChange.changed_at, ascending=False)
 
     async def until(self, moment: datetime.datetime) -> list[dict]:
         return await (

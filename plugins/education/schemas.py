@@ -156,11 +156,11 @@ class GreetingsReport(sdk.Output):
 class FunnelFigures(sdk.Output):
     leads: int
     converted: int
-    conversion_rate: float | None  # percent
+    conversion_rate: float | None  # a fraction 0–1
     renewal_due: int
     renewed: int
     lost: int
-    renewal_rate: float | None  # percent
+    renewal_rate: float | None  # a fraction 0–1
 
 
 class Funnel(sdk.Output):

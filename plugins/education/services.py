@@ -89,13 +89,14 @@ async def customer_of(ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any] | None
     return found[0] if found else None
 
 
-async def tier_of_customer(ctx: Ctx, customer_id: uuid.UUID) -> Tier:
-    """The tier in force, evaluating a student seen for the first time."""
+async def tier_of_customer(ctx: Ctx, customer_id: uuid.UUID) -> Tier | None:
+    """The tier in force, evaluating a student seen for the first time; None for a customer
+    who is not a student (no profile, no enrolment: see `evaluation.widen`)."""
     tier = tier_in_force(await StudentRepository(ctx.tenant_id).of(customer_id))
     if tier is None:
         await reevaluate(ctx, [customer_id], "first evaluation")
         tier = tier_in_force(await StudentRepository(ctx.tenant_id).of(customer_id))
-    return tier or Tier.general
+    return tier
 
 
 # -- recurring services ------------------------------------------------------------------
@@ -192,7 +193,8 @@ async def reply_to_opinion(ctx: Ctx, interaction: dict[str, Any]) -> None:
         if customer is None:
             return
         given_at = datetime.datetime.fromisoformat(str(interaction["occurred_at"]))
-        for service in config.services_on("feedback", await tier_of_customer(ctx, customer_id)):
+        tier = await tier_of_customer(ctx, customer_id)
+        for service in [] if tier is None else config.services_on("feedback", tier):
             await serve_once(
                 ctx,
                 service,
@@ -218,7 +220,7 @@ async def reward_referral(ctx: Ctx, customer: dict[str, Any]) -> None:
         if referrer is None:
             return
         tier = await tier_of_customer(ctx, referrer_id)
-        for service in config.services_on("referral", tier):
+        for service in [] if tier is None else config.services_on("referral", tier):
             currency = config.currency_of(ctx.currency)
             gift = f"{sdk.major_units(service.referrer_gift or 0, currency)} {currency}"
             await serve_once(

@@ -6,17 +6,25 @@ import uuid
 from typing import Any
 
 from core import sdk
+from plugins.education import lifecycle
 from plugins.education.config import ENROLLED_STAGES, EducationConfig, LifecycleStage, Tier
 from plugins.education.context import Ctx
-from plugins.education.evaluation import Change, load_facts, record_changes, reevaluate
+from plugins.education.evaluation import (
+    Change,
+    load_facts,
+    organizations,
+    record_changes,
+    reevaluate,
+)
 from plugins.education.events import OverrideRequested
 from plugins.education.repository import (
+    EnrollmentRepository,
     OverrideRequestRepository,
-    StageChangeRepository,
     StudentRepository,
 )
 from plugins.education.schemas import Levels, Override, OverrideRequest, Student, StudentIn
 from plugins.education.tiering import Facts, evaluate
+from plugins.education.timezone import local_today
 
 PENDING = "pending"
 
@@ -71,35 +79,32 @@ async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
         raise sdk.NotFound("No such customer.")
 
 
-async def move_stage(ctx: Ctx, row: dict[str, Any], stage: LifecycleStage) -> dict[str, Any]:
-    """Move a student along the lifecycle, recording the move for the funnel."""
-    if row["lifecycle_stage"] == stage:
-        return row
-    now = sdk.utcnow()
-    await StageChangeRepository(ctx.tenant_id).insert(
-        customer_id=row["customer_id"],
-        old_stage=row["lifecycle_stage"],
-        new_stage=str(stage),
-        changed_by=ctx.user_id,
-        changed_at=now,
-    )
-    updated = await StudentRepository(ctx.tenant_id).update(
-        row["id"], {"lifecycle_stage": str(stage), "updated_at": now}
-    )
-    assert updated is not None
-    return updated
+async def require_person(ctx: Ctx, customer_id: uuid.UUID, field: str = "customer_id") -> None:
+    """A customer of the caller's tenant (404) who may be a student: not an organisation
+    (422 naming `field`)."""
+    await require_customer(ctx, customer_id)
+    if await organizations(ctx, [customer_id]):
+        raise sdk.InvalidInput([(field, "an organization is never a student")])
 
 
-async def enrolled(ctx: Ctx, customer_id: uuid.UUID) -> None:
+async def enrolled(ctx: Ctx, customer_id: uuid.UUID, enrollment_id: uuid.UUID) -> None:
     """A new enrolment: a lead or consulting student is now enrolled; a student due for
-    renewal has renewed."""
+    renewal has renewed, and so has an enrolled or learning one whose previous latest
+    course's renewal window is open (today in the tenant's zone)."""
     row = await StudentRepository(ctx.tenant_id).of(customer_id)
     assert row is not None
     stage = LifecycleStage(row["lifecycle_stage"])
-    if stage == LifecycleStage.renewal_due:
-        await move_stage(ctx, row, LifecycleStage.renewed)
+    periods = await EnrollmentRepository(ctx.tenant_id).periods([customer_id], but=enrollment_id)
+    previous = lifecycle.latest(periods.get(customer_id, []))
+    in_window = previous is not None and lifecycle.window_open(
+        ctx.config, previous, local_today(ctx.timezone)
+    )
+    if stage == LifecycleStage.renewal_due or (
+        stage in (LifecycleStage.enrolled, LifecycleStage.learning) and in_window
+    ):
+        await lifecycle.move_stage(ctx, row, LifecycleStage.renewed)
     elif stage not in ENROLLED_STAGES:
-        await move_stage(ctx, row, LifecycleStage.enrolled)
+        await lifecycle.move_stage(ctx, row, LifecycleStage.enrolled)
 
 
 async def update_profile(ctx: Ctx, customer_id: uuid.UUID, data: StudentIn) -> Student:
@@ -117,12 +122,14 @@ async def update_profile(ctx: Ctx, customer_id: uuid.UUID, data: StudentIn) -> S
         raise sdk.InvalidInput(errors)
     students = StudentRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        await require_customer(ctx, customer_id)
+        await require_person(ctx, customer_id)
         await students.add_missing([customer_id])
         row = await students.of(customer_id)
         assert row is not None
         if "lifecycle_stage" in changes:
-            row = await move_stage(ctx, row, LifecycleStage(changes.pop("lifecycle_stage")))
+            row = await lifecycle.move_stage(
+                ctx, row, LifecycleStage(changes.pop("lifecycle_stage"))
+            )
         if changes:
             await students.update(row["id"], {**changes, "updated_at": sdk.utcnow()})
         await reevaluate(ctx, [customer_id], "profile changed")
@@ -135,17 +142,23 @@ async def get_student(ctx: Ctx, customer_id: uuid.UUID) -> Student:
     """The student of a customer of the caller's tenant (404 for any other id)."""
     async with sdk.tenant_transaction(ctx.tenant_id):
         await require_customer(ctx, customer_id)
-        return await student_of(ctx, customer_id)
+        found = await student_of(ctx, customer_id)
+    if found is None:
+        raise sdk.NotFound("Not a student: no profile and no enrolment.")
+    return found
 
 
-async def student_of(ctx: Ctx, customer_id: uuid.UUID) -> Student:
-    """The student as stored; one not evaluated yet is shown as the rule would rank them.
-    For a customer known to exist (e.g. the one whose section is asked for)."""
+async def student_of(ctx: Ctx, customer_id: uuid.UUID) -> Student | None:
+    """The student as stored; one not evaluated yet is shown as the rule would rank them;
+    None for a customer who is not a student (no profile, no enrolment, and not every
+    person is tiered, or an organisation). For a customer known to exist."""
     config: EducationConfig = ctx.config
     async with sdk.tenant_transaction(ctx.tenant_id):
         row = await StudentRepository(ctx.tenant_id).of(customer_id)
         if row is not None and row["tier"] is not None:
             return student_view(row)
+        if row is None and (not config.tier_all_people or await organizations(ctx, [customer_id])):
+            return None
         stub = {"customer_id": customer_id, "position": row and row["position"]}
         facts = (await load_facts(ctx, config, [stub], everyone=False))[customer_id]
     return unsaved_view(customer_id, config, facts)
@@ -157,7 +170,8 @@ async def set_override(ctx: Ctx, customer_id: uuid.UUID, tier: Tier | None, reas
     force is recorded with the reason and who made it."""
     students = StudentRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        await require_customer(ctx, customer_id)
+        await require_person(ctx, customer_id)
+        await students.add_missing([customer_id])  # an override makes a student
         await reevaluate(ctx, [customer_id], "before override")
         row = await students.of(customer_id)
         assert row is not None

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import time
+import tomllib
 from pathlib import Path
 
 import httpx
@@ -180,6 +181,49 @@ def test_the_readme_quickstart_serves_a_demo_tenant_from_an_empty_directory(tmp_
             assert names == ["张伟"]
             assert client.get("/tasks").json()["items"]
             assert client.get("/payments").json()["items"]
+            _only_built_in_plugins_are_listed(client)
+            _the_demo_shows_education(client)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _the_demo_shows_education(client: httpx.Client) -> None:
+    """The demo tenant has education enabled, with a key, an attention and a general
+    student, each with the call their tier earns, and a funnel; the organisation is no
+    student."""
+    enabled = {p["name"] for p in client.get("/plugins").json()["items"] if p["enabled"]}
+    assert "education" in enabled
+    names = {}
+    for tier in ("key", "attention", "general"):
+        found = client.get("/customers", params={"education.tier": tier}).json()["items"]
+        names[tier] = [c["name"] for c in found]
+    assert names == {"key": ["王小明"], "attention": ["李娜"], "general": ["Chen Wei"]}
+    school = client.get("/customers", params={"q": "星光中学"}).json()["items"][0]
+    assert client.get(f"/customers/{school['id']}").json()["plugins"]["education"] == {
+        "student": False,
+        "referral_discount_percent": None,
+    }
+    deadline = time.monotonic() + 30
+    calls: list[str] = []
+    while time.monotonic() < deadline:
+        items = client.get("/tasks", params={"source": "education", "status": "open"}).json()
+        calls = sorted(t["title"] for t in items["items"] if t["kind"] == "call")
+        if len(calls) == 3:
+            break
+        time.sleep(0.5)
+    assert len(calls) == 3 and sum("every 15 days" in c for c in calls) == 1, calls
+    funnel = client.get(
+        "/plugins/education/funnel", params={"from": "2000-01-01", "to": "2100-12-31"}
+    ).json()["overall"]
+    assert (funnel["leads"], funnel["converted"], funnel["renewal_due"]) == (3, 3, 1)
+    assert funnel["conversion_rate"] == 1.0
+
+
+def _only_built_in_plugins_are_listed(client: httpx.Client) -> None:
+    """The README's server loads the project's own plugins (its `patron.plugins` entry
+    points), never the test-only ones the suite installs for itself (`gym`)."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    built_in = set(project["entry-points"]["patron.plugins"])
+    listed = {p["name"] for p in client.get("/plugins").json()["items"]}
+    assert listed == built_in

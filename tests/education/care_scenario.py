@@ -3,9 +3,9 @@ own database engine), printing JSON.
 
 Two tenants, in Asia/Shanghai and America/Los_Angeles, each with a key student born on
 15 March, a general one born on 15 March and a key one born on 29 February; the job runs
-at 2026-03-15T02:00Z — 10:00 on the 15th in Shanghai, still 19:00 on the 14th in Los
-Angeles — twice, then at 10:00 on the 15th in Los Angeles, on 1 October (Shanghai:
-National Day) and on 28 February 2027.
+at its default time, 08:00, at 2026-03-15T00:00Z — 08:00 on the 15th in Shanghai, still
+17:00 on the 14th in Los Angeles — twice, then at 08:00 on the 15th in Los Angeles, on
+1 October (Shanghai: National Day) and on 28 February 2027.
 Usage: python -m tests.education.care_scenario  (PATRON_DATABASE_URL set).
 """
 
@@ -50,14 +50,14 @@ PEOPLE = (
     ("撤回丁", "13800000004", datetime.date(1993, 7, 1), None, "withdrawn"),
 )
 MOMENTS = {
-    "birthday": "2026-03-15T02:00:00+00:00",
-    "la_birthday": "2026-03-15T17:00:00+00:00",
-    "qingming": "2026-04-05T02:00:00+00:00",
-    "teachers_day": "2026-09-10T02:00:00+00:00",
-    "national_day": "2026-10-01T02:00:00+00:00",
-    "chuxi": "2027-02-05T02:00:00+00:00",
-    "spring_festival": "2027-02-06T02:00:00+00:00",
-    "leap_birthday": "2027-02-28T02:00:00+00:00",
+    "birthday": "2026-03-15T00:00:00+00:00",
+    "la_birthday": "2026-03-15T15:00:00+00:00",
+    "qingming": "2026-04-05T00:00:00+00:00",
+    "teachers_day": "2026-09-10T00:00:00+00:00",
+    "national_day": "2026-10-01T00:00:00+00:00",
+    "chuxi": "2027-02-05T00:00:00+00:00",
+    "spring_festival": "2027-02-06T00:00:00+00:00",
+    "leap_birthday": "2027-02-28T00:00:00+00:00",
 }
 
 
@@ -90,7 +90,12 @@ async def snapshot(ctx: PluginContext) -> dict[str, Any]:
     care_kinds = {"birthday_gift", "birthday_check"}
     return {
         "tasks": [
-            {"kind": t["kind"], "title": t["title"], "assignee": str(t["assignee_id"])}
+            {
+                "kind": t["kind"],
+                "title": t["title"],
+                "assignee": str(t["assignee_id"]),
+                "due_at": t["due_at"].astimezone(datetime.UTC).isoformat(),
+            }
             for t in tasks
             if t["kind"] in care_kinds
         ],
@@ -140,6 +145,8 @@ async def main() -> dict[str, Any]:
                 await customers.withdraw_consent(customer.id, granted.id)
             if tier is not None:
                 await students.set_override(ctx, customer.id, tier, "scenario")
+            else:  # a student (a profile) of the computed tier, general
+                await students.update_profile(ctx, customer.id, StudentIn(intent="low"))
     await drain(host)
     for label, moment in MOMENTS.items():
         now = datetime.datetime.fromisoformat(moment)

@@ -42,11 +42,11 @@ def _kinds(state: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_the_birthday_check_runs_on_the_tenants_own_day(outcome: dict[str, Any]):
-    # 02:00Z on 15 March: 10:00 on the 15th in Shanghai, 19:00 on the 14th in Los Angeles.
+    # 00:00Z on 15 March: 08:00 on the 15th in Shanghai, 17:00 on the 14th in Los Angeles.
     shanghai, la = outcome["birthday"]["shanghai"], outcome["birthday"]["la"]
     assert _kinds(shanghai) == [("birthday_gift", "重点甲"), ("birthday_check", "重点甲")]
     assert (la["tasks"], la["messages"]) == ([], [])
-    # 17:00Z: 10:00 on the 15th in Los Angeles; Shanghai (16th) gets nothing new.
+    # 15:00Z: 08:00 on the 15th in Los Angeles; Shanghai (its 15th again) gets nothing new.
     assert _kinds(outcome["la_birthday"]["la"]) == _kinds(shanghai)
     assert outcome["la_birthday"]["shanghai"] == shanghai
 
@@ -57,6 +57,17 @@ def test_the_check_lists_key_students_only_for_the_message_administrator(
     [check] = [t for t in outcome["birthday"]["shanghai"]["tasks"] if t["kind"] == "birthday_check"]
     assert check["title"] == "Birthdays today (1): 重点甲"  # 普通乙 is general: no gift
     assert check["assignee"] == outcome["birthday"]["owner"]  # the configured admin
+
+
+def test_the_check_runs_at_08_00_and_is_due_by_10_00_tenant_time(outcome: dict[str, Any]):
+    """Seed 003: the message administrator checks birthdays *before* 10:00. The job ran at
+    08:00 local (00:00Z in Shanghai, 15:00Z in Los Angeles); the task is due at 10:00."""
+    [shanghai] = [
+        t for t in outcome["birthday"]["shanghai"]["tasks"] if t["kind"] == "birthday_check"
+    ]
+    assert shanghai["due_at"] == "2026-03-15T02:00:00+00:00"
+    [la] = [t for t in outcome["la_birthday"]["la"]["tasks"] if t["kind"] == "birthday_check"]
+    assert la["due_at"] == "2026-03-15T17:00:00+00:00"
 
 
 def test_key_students_get_one_greeting_however_often_the_job_runs(outcome: dict[str, Any]):
@@ -77,7 +88,7 @@ def test_holiday_greetings_go_to_every_student_on_the_first_day(outcome: dict[st
         "重点甲，祝您国庆节快乐！",
         "闰日丙，祝您国庆节快乐！",
     ]
-    # 02:00Z on 1 October is still 30 September in Los Angeles.
+    # 00:00Z on 1 October is still 30 September in Los Angeles.
     assert [m for m in national["la"]["messages"] if "国庆节" in m] == []
 
 

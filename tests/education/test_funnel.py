@@ -149,22 +149,22 @@ def build_school(tenant: Tenant) -> dict[str, str]:
 
 
 # Leads A–I (9); converted A B D E G I (6); due B D E G (4); renewed B E (2); lost D (1).
-OVERALL = figures(9, 6, 66.67, 4, 2, 1, 50.0)
+OVERALL = figures(9, 6, 0.6667, 4, 2, 1, 0.5)
 BY_SOURCE = {
     # A B C H: converted A B; due B, renewed.
-    "web": figures(4, 2, 50.0, 1, 1, 0, 100.0),
+    "web": figures(4, 2, 0.5, 1, 1, 0, 1.0),
     # D E F: converted D E; due D E, renewed E, lost D.
-    "referral": figures(3, 2, 66.67, 2, 1, 1, 50.0),
+    "referral": figures(3, 2, 0.6667, 2, 1, 1, 0.5),
     # G I: both converted; due G, still pending.
-    "unknown": figures(2, 2, 100.0, 1, 0, 0, 0.0),
+    "unknown": figures(2, 2, 1.0, 1, 0, 0, 0.0),
 }
 BY_INTENT = {
     # A B I: all converted; due B, renewed.
-    "high": figures(3, 3, 100.0, 1, 1, 0, 100.0),
+    "high": figures(3, 3, 1.0, 1, 1, 0, 1.0),
     # C D G: converted D G; due D G, lost D.
-    "medium": figures(3, 2, 66.67, 2, 0, 1, 0.0),
+    "medium": figures(3, 2, 0.6667, 2, 0, 1, 0.0),
     # E H: converted E; due E, renewed.
-    "low": figures(2, 1, 50.0, 1, 1, 0, 100.0),
+    "low": figures(2, 1, 0.5, 1, 1, 0, 1.0),
     # F: a lead only, nothing due.
     "unknown": figures(1, 0, 0.0, 0, 0, 0, None),
 }
@@ -258,16 +258,16 @@ def test_other_tenants_students_never_count(school: Tenant, other_tenant: Tenant
     assert after == before
     assert "partner" not in after["by_source"]
     theirs = funnel(other_tenant, other_first, today(other_tenant))
-    assert theirs["overall"] == figures(3, 3, 100.0, 3, 0, 3, 0.0)
+    assert theirs["overall"] == figures(3, 3, 1.0, 3, 0, 3, 0.0)
     assert theirs["by_source"] == {
-        "partner": figures(1, 1, 100.0, 1, 0, 1, 0.0),
-        "unknown": figures(1, 1, 100.0, 1, 0, 1, 0.0),
-        "web": figures(1, 1, 100.0, 1, 0, 1, 0.0),
+        "partner": figures(1, 1, 1.0, 1, 0, 1, 0.0),
+        "unknown": figures(1, 1, 1.0, 1, 0, 1, 0.0),
+        "web": figures(1, 1, 1.0, 1, 0, 1, 0.0),
     }
     assert theirs["by_intent"] == {
-        "high": figures(1, 1, 100.0, 1, 0, 1, 0.0),
-        "low": figures(1, 1, 100.0, 1, 0, 1, 0.0),
-        "unknown": figures(1, 1, 100.0, 1, 0, 1, 0.0),
+        "high": figures(1, 1, 1.0, 1, 0, 1, 0.0),
+        "low": figures(1, 1, 1.0, 1, 0, 1, 0.0),
+        "unknown": figures(1, 1, 1.0, 1, 0, 1, 0.0),
     }
 
 
@@ -278,11 +278,11 @@ def test_a_deleted_customer_leaves_the_figures(school: Tenant):
     for customer_id in (kept, gone):
         profile(school, customer_id, intent="high")
         course(school, customer_id)
-    both = figures(2, 2, 100.0, 0, 0, 0, None)
+    both = figures(2, 2, 1.0, 0, 0, 0, None)
     assert funnel(school, day, today(school))["overall"] == both
     ok(school.client.delete(f"/customers/{gone}"), 204)
     found = funnel(school, day, today(school))
-    one = figures(1, 1, 100.0, 0, 0, 0, None)
+    one = figures(1, 1, 1.0, 0, 0, 0, None)
     assert found["overall"] == one
     assert found["by_source"] == {"web": one}
     assert found["by_intent"] == {"high": one}

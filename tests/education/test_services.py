@@ -10,6 +10,7 @@ from tests.conftest import Api, Tenant
 from tests.education.support import (
     enable_education,
     enrol,
+    new_student,
     open_tasks,
     pay,
     profile,
@@ -31,8 +32,7 @@ def _now() -> datetime.datetime:
 
 
 def _key_student(tenant: Tenant, name: str = "重点学员") -> dict:
-    customer = new_customer(tenant, name)
-    profile(tenant, customer["id"], position="senior")
+    customer = new_student(tenant, name, position="senior")
     pay(tenant, customer["id"], 800000)
     tier_becomes(tenant, customer["id"], "key")
     return customer
@@ -40,7 +40,7 @@ def _key_student(tenant: Tenant, name: str = "重点学员") -> dict:
 
 def test_a_general_student_gets_a_monthly_call(tenant: Tenant):
     enable_education(tenant)
-    customer = new_customer(tenant, "普通学员")
+    customer = new_student(tenant, "普通学员")
     [call] = eventually(lambda: open_tasks(tenant, customer["id"], "call"), what="a call task")
     assert "every month" in call["title"]
     assert 27 * DAY < _due(call) - _now() <= 31 * DAY
@@ -50,7 +50,7 @@ def test_becoming_key_swaps_the_monthly_call_for_one_every_15_days_without_dupli
     tenant: Tenant,
 ):
     enable_education(tenant)
-    customer = new_customer(tenant)
+    customer = new_student(tenant)
     [monthly] = eventually(lambda: open_tasks(tenant, customer["id"], "call"), what="monthly")
     profile(tenant, customer["id"], position="senior")
     pay(tenant, customer["id"], 900000)
@@ -69,7 +69,7 @@ def test_becoming_key_swaps_the_monthly_call_for_one_every_15_days_without_dupli
     for intent in ("high", "medium", "low"):
         profile(tenant, customer["id"], intent=intent)
         pay(tenant, customer["id"], 100)
-    marker = new_customer(tenant, "marker")  # its events come after the payments' ones
+    marker = new_student(tenant, "marker")  # its events come after the payments' ones
     eventually(lambda: open_tasks(tenant, marker["id"], "call"), what="the marker's call")
     assert [t["id"] for t in open_tasks(tenant, customer["id"], "call")] == [call["id"]]
 
@@ -93,7 +93,7 @@ def test_a_done_call_brings_the_next_one_a_period_later(tenant: Tenant):
 
 def test_an_override_changes_the_schedule_too(api: Api, tenant: Tenant):
     enable_education(tenant)
-    customer = new_customer(tenant)
+    customer = new_student(tenant)
     eventually(lambda: open_tasks(tenant, customer["id"], "call"), what="monthly call")
     _, supervisor = new_user(api, tenant, "supervisor")
     ok(
@@ -111,7 +111,7 @@ def test_an_override_changes_the_schedule_too(api: Api, tenant: Tenant):
 
 def test_every_opinion_gets_a_reply_task_within_24_hours_once(tenant: Tenant):
     enable_education(tenant)
-    customer = new_customer(tenant, "提意见的家长")
+    customer = new_student(tenant, "提意见的家长")
     given = ok(
         tenant.client.post(
             f"/customers/{customer['id']}/interactions",
@@ -163,7 +163,7 @@ def test_a_referral_rewards_the_referrer_by_tier_and_records_the_discount(tenant
     )
     assert section == 20
 
-    plain = new_customer(tenant, "普通老学员")
+    plain = new_student(tenant, "普通老学员")
     second = ok(
         tenant.client.post("/customers", json={"name": "又一位", "referred_by_id": plain["id"]}),
         201,
@@ -273,8 +273,43 @@ def test_one_tenants_jobs_never_touch_another_tenants_students(
         "/customers", json={"name": "冒名推荐", "referred_by_id": theirs["id"]}
     )
     assert_problem(response, 422)
-    marker = new_customer(other_tenant, "marker")
+    marker = new_student(other_tenant, "marker")
     eventually(lambda: open_tasks(other_tenant, marker["id"], "call"), what="their later events")
     assert open_tasks(other_tenant, theirs["id"], "invitation") == []
     assert open_tasks(other_tenant, theirs["id"], "referral_gift") == []
     assert_problem(tenant.client.get(f"/plugins/education/students/{theirs['id']}"), 404)
+
+
+def test_an_attention_student_gets_a_monthly_call(tenant: Tenant):
+    """Seed 003 §5 row 2: the monthly call is for attention AND general students."""
+    enable_education(tenant)
+    customer = new_student(tenant, "关注学员", position="public_sector")
+    pay(tenant, customer["id"], 400000)
+    tier_becomes(tenant, customer["id"], "attention")
+    [call] = eventually(lambda: open_tasks(tenant, customer["id"], "call"), what="a call task")
+    assert "every month" in call["title"]
+    assert 27 * DAY < _due(call) - _now() <= 31 * DAY
+
+
+def test_product_news_on_request_reaches_every_tier_for_the_department(tenant: Tenant):
+    """Seed 003 §5 row 6: the latest product information, for every student, by the
+    department (no one assigned)."""
+    enable_education(tenant)
+    key = _key_student(tenant)
+    attention = new_student(tenant, "关注学员", position="public_sector")
+    pay(tenant, attention["id"], 400000)
+    tier_becomes(tenant, attention["id"], "attention")
+    general = new_student(tenant, "普通学员")
+    run = ok(
+        tenant.client.post(
+            "/plugins/education/services/product_news/runs", json={"title": "新课程上线"}
+        ),
+        202,
+    )
+    assert (run["service"], run["students"]) == ("product_news", 3)
+    for who in (key, attention, general):
+        [news] = eventually(
+            lambda who=who: open_tasks(tenant, who["id"], "product_news"), what="product news"
+        )
+        assert "新课程上线" in news["title"]
+        assert news["assignee_id"] is None

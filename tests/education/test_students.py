@@ -9,6 +9,7 @@ from tests.conftest import Api, Tenant
 from tests.education.support import (
     enable_education,
     enrol,
+    new_student,
     pay,
     profile,
     refund,
@@ -49,7 +50,7 @@ def test_bad_config_is_a_422_naming_the_problem(tenant: Tenant):
 
 
 def test_a_new_student_is_general_with_levels_and_no_override(school: Tenant):
-    customer = new_customer(school, "王小明")
+    customer = new_student(school, "王小明")
     found = student(school, customer["id"])
     assert found["tier"] == found["computed_tier"] == "general"
     assert found["override"] is None
@@ -134,7 +135,7 @@ def test_custom_positions_and_thresholds_apply(tenant: Tenant):
 
 def test_section_filter_and_timeline_show_the_tier(school: Tenant):
     key = new_customer(school, "重点学员")
-    plain = new_customer(school, "普通学员")
+    plain = new_student(school, "普通学员")
     profile(school, key["id"], position="senior")
     pay(school, key["id"], 900000)
     tier_becomes(school, key["id"], "key")

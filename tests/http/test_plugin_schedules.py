@@ -25,12 +25,13 @@ def test_educations_schedules_are_slugs_with_their_next_run_in_tenant_time(tenan
     assert response.status_code == 200, response.text
     items = {s["name"]: s for s in response.json()["items"]}
     assert {name: s["every"] for name, s in items.items()} == {
-        "care": "daily 10:00",
+        "care": "daily 08:00",
+        "lifecycle": "daily 01:00",
         "reevaluation": "monthly 1 03:00",
     }
     care = datetime.datetime.fromisoformat(items["care"]["next_run_at"])
     assert care.utcoffset() == datetime.timedelta(hours=8)  # Asia/Shanghai, the default
-    assert (care.hour, care.minute) == (10, 0)
+    assert (care.hour, care.minute) == (8, 0)
     reevaluation = datetime.datetime.fromisoformat(items["reevaluation"]["next_run_at"])
     assert (reevaluation.day, reevaluation.hour) == (1, 3)
 

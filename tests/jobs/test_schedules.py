@@ -15,6 +15,7 @@ from core.jobs.redis import EmbeddedRedis
 from core.jobs.worker import JobRunner
 from core.plugins.host import PluginHost
 from core.settings import Settings
+from tests.support.fixture_plugins import pythonpath
 from tests.support.server import REPO_ROOT
 
 
@@ -29,7 +30,7 @@ def test_daily_schedules_fire_at_local_time_once_per_slot_with_two_schedulers(tm
             timeout=120,
             env={
                 "PATH": "/usr/bin:/bin",
-                "PYTHONPATH": str(REPO_ROOT),
+                "PYTHONPATH": pythonpath(REPO_ROOT),
                 "PICCOLO_CONF": "core.piccolo_conf",
                 "PATRON_PLUGINS": "gym",
                 "PATRON_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",

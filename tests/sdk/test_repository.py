@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from core.testing.postgres import PostgresCluster
+from tests.support.fixture_plugins import pythonpath
 from tests.support.server import REPO_ROOT
 
 
@@ -32,7 +33,7 @@ def outcome(
         timeout=300,
         env={
             "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONPATH": pythonpath(REPO_ROOT),
             "PICCOLO_CONF": "core.piccolo_conf",
             "PATRON_PLUGINS": "gym",
             "PATRON_DATABASE_URL": database_url,
