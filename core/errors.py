@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 import asyncpg
+import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -192,6 +193,20 @@ def handle_unstorable(_: Request, exc: Exception) -> Response:
     )
 
 
+def handle_unreachable(request: Request, exc: Exception) -> Response:
+    # A backing service (the database, the job queue's Redis) did not answer: the client may
+    # retry later (api.md §2: 503, never a 500); the process recovers when it is back.
+    log.warning(
+        "%s %s: a backing service is unreachable: %r", request.method, request.url.path, exc
+    )
+    return problem(
+        503,
+        "Service unavailable",
+        "A service this request needs is unreachable; try again shortly.",
+        "service-unavailable",
+    )
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -205,5 +220,13 @@ EXCEPTION_HANDLERS = {
     HTTPException: handle_http,
     UnicodeDecodeError: handle_bad_encoding,
     asyncpg.exceptions.DataError: handle_unstorable,
+    # Connection-level failures of the database and the job queue: 503.
+    ConnectionError: handle_unreachable,
+    TimeoutError: handle_unreachable,
+    asyncpg.exceptions.CannotConnectNowError: handle_unreachable,
+    asyncpg.exceptions.ConnectionDoesNotExistError: handle_unreachable,
+    asyncpg.exceptions.TooManyConnectionsError: handle_unreachable,
+    redis.exceptions.ConnectionError: handle_unreachable,
+    redis.exceptions.TimeoutError: handle_unreachable,
     Exception: handle_unexpected,
 }
