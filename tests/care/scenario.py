@@ -41,8 +41,8 @@ from plugins.care.repository import RenewalRepository
 from plugins.care.schemas import BroadcastIn
 from plugins.care.tables import Renewal
 from plugins.education import enrollments, students
-from plugins.education.config import Tier
-from plugins.education.schemas import EnrollmentIn
+from plugins.education.config import Intent, Tier
+from plugins.education.schemas import EnrollmentIn, StudentIn
 from tenants.provisioning import create_tenant, owner_context, tenant_by_slug, update_tenant
 from tenants.schemas import SignupIn, TenantPatch
 
@@ -319,7 +319,9 @@ async def enrolment_part(host: PluginHost, cipher: FieldCipher) -> dict:
     # Segments by another plugin's customer filter (`?education.tier=key`): 丁 is a key
     # student, 戊 is not; a filter of a plugin the tenant has not enabled is refused.
     wu = (await people.create(CustomerCreate(name="戊", phone="13800000005"))).id
-    await drain(host)  # education makes 戊 a student from `customer.created`
+    # 戊 becomes a student by a profile (a customer alone is no student), tiered general.
+    await students.update_profile(school, wu, StudentIn(intent=Intent.low))
+    await drain(host)
     await students.set_override(school, ding, Tier.key, "scenario")
     names = {ding: "丁", wu: "戊"}
     async with db.tenant_transaction(ctx.tenant_id):  # as the app role on PostgreSQL: RLS
