@@ -122,6 +122,25 @@ _EDUCATION = [
 ]
 
 
+# As the enabling re-evaluation leaves them: every customer has a stored level and an
+# account (a section then reads one row, as in production; unevaluated customers are the
+# rare case that computes on read).
+_MEMBERSHIP = [
+    """INSERT INTO membership_members (id, tenant_id, customer_id, level, computed_level,
+                                       qualified_level, spend, purchases, referrals,
+                                       evaluated_at, created_at, updated_at)
+       SELECT gen_random_uuid(), c.tenant_id, c.id, 'ordinary', 'ordinary', 'ordinary',
+              30000, 3, 0, now(), now(), now()
+       FROM customers c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = ANY($1::text[])""",
+]
+_POINTS = [
+    """INSERT INTO points_accounts (id, tenant_id, customer_id, balance, owed, created_at,
+                                    updated_at)
+       SELECT gen_random_uuid(), c.tenant_id, c.id, 0, 0, now(), now()
+       FROM customers c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = ANY($1::text[])""",
+]
+
+
 async def load(superuser_dsn: str, shape: Shape, plugins: list[str]) -> Loaded:
     """Load the data set and return the tenants, their keys and sample customer ids."""
     started = time.monotonic()
@@ -144,9 +163,14 @@ async def load(superuser_dsn: str, shape: Shape, plugins: list[str]) -> Loaded:
             await conn.execute(_CUSTOMERS, small, shape.customers_per_small)
             for statement in _PER_CUSTOMER:
                 await conn.execute(statement, everyone)
-            if "education" in plugins:
-                for statement in _EDUCATION:
-                    await conn.execute(statement, plugged)
+            for plugin, statements in (
+                ("education", _EDUCATION),
+                ("membership", _MEMBERSHIP),
+                ("points", _POINTS),
+            ):
+                if plugin in plugins:
+                    for statement in statements:
+                        await conn.execute(statement, plugged)
         await conn.execute("ANALYZE")
         rows = await conn.fetchval(
             "SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE schemaname = 'public'"
