@@ -16,7 +16,8 @@ class MemberRepository(sdk.TenantRepository[Member]):
     table = Member
 
     async def of(self, customer_id: uuid.UUID) -> dict | None:
-        return await self.select().where(Member.customer_id == customer_id).first()
+        # `first_by`: a statement prepared once, as this is the customer section's read.
+        return await self.first_by(customer_id=customer_id)
 
     async def of_many(
         self, customer_ids: Iterable[uuid.UUID] | None, lock: bool = False

@@ -19,7 +19,8 @@ class AccountRepository(sdk.TenantRepository[Account]):
     table = Account
 
     async def of(self, customer_id: uuid.UUID) -> dict | None:
-        return await self.select().where(Account.customer_id == customer_id).first()
+        # `first_by`: a statement prepared once, as this is the customer section's read.
+        return await self.first_by(customer_id=customer_id)
 
     async def locked(self, customer_id: uuid.UUID) -> dict:
         """The customer's account, made if missing, locked until commit."""
