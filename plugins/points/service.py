@@ -260,13 +260,14 @@ async def redeem(
     reward_id: uuid.UUID | None,
 ) -> dict[str, Any]:
     """Spend points on a free-text reward, or on a catalogue item (its cost and one of its
-    stock); 409 when the balance or the stock is short."""
-    await require_customer(ctx, customer_id)
+    stock); 409 when the balance or the stock is short. One write transaction: the customer
+    is checked in it, and the view is made from what the posting wrote."""
     redemption_id = sdk.uuid7()
     now = sdk.utcnow()
     rewards = RewardRepository(ctx.tenant_id)
 
     async def work() -> dict[str, Any]:
+        await require_customer(ctx, customer_id)  # joins this transaction
         # The account first, then the reward: every path locks in this order.
         account = await AccountRepository(ctx.tenant_id).locked(customer_id)
         cost, label = points, reward
@@ -283,6 +284,17 @@ async def redeem(
             cost, label = item["cost"], item["name"]
         assert cost is not None
         cause = f"redeem:{redemption_id}"
+        row = {
+            "id": redemption_id,
+            "customer_id": customer_id,
+            "points": cost,
+            "reward": label,
+            "reward_id": reward_id,
+            "status": "active",
+            "created_by": ctx.user_id,
+            "created_at": now,
+            "canceled_at": None,
+        }
         try:
             posted = await post(
                 ctx.tenant_id,
@@ -293,6 +305,7 @@ async def redeem(
                 created_by=ctx.user_id,
                 redemption_id=redemption_id,
                 account=account,
+                redemption=row,
             )
         except ledger.Short as short:
             raise sdk.Conflict(f"Insufficient balance: {short}.") from None
@@ -310,36 +323,31 @@ async def redeem(
             data={"points": cost, "redemption_id": redemption_id, "balance": posted.balance},
             occurred_at=now,
         )
-        return await RedemptionRepository(ctx.tenant_id).insert(
-            id=redemption_id,
-            customer_id=customer_id,
-            points=cost,
-            reward=label,
-            reward_id=reward_id,
-            created_by=ctx.user_id,
-            created_at=now,
-        )
+        return {
+            **redemption_view(row),
+            "allocations": posted.shown(posted.posting.allocations),
+        }
 
-    row = await once(ctx.tenant_id, work)
-    if row is None:  # a uuid7 clash: cannot happen
+    view = await once(ctx.tenant_id, work)
+    if view is None:  # a uuid7 clash: cannot happen
         raise sdk.Conflict("The redemption clashed with another; try again.")
-    async with sdk.tenant_transaction(ctx.tenant_id):
-        [view] = await redemption_views(ctx, [row])
     return view
 
 
 async def cancel_redemption(ctx: Ctx, redemption_id: uuid.UUID | None) -> dict[str, Any]:
     """Give back the points to the same lots (original expiry) and the stock; a canceled
-    redemption is a 409."""
-    redemptions = RedemptionRepository(ctx.tenant_id)
-    async with sdk.tenant_transaction(ctx.tenant_id):
-        found = await redemptions.get(redemption_id)
-    if found is None or redemption_id is None:
+    redemption is a 409. One write transaction; the view is made from what it wrote."""
+    if redemption_id is None:
         raise sdk.NotFound("No such redemption.")
-    customer_id = found["customer_id"]
+    redemptions = RedemptionRepository(ctx.tenant_id)
     now = sdk.utcnow()
 
     async def work() -> dict[str, Any]:
+        found = await redemptions.get(redemption_id)
+        if found is None:
+            raise sdk.NotFound("No such redemption.")
+        customer_id = found["customer_id"]
+        # The account first, then the redemption: every path locks in this order.
         account = await AccountRepository(ctx.tenant_id).locked(customer_id)
         row = await redemptions.get_for_update(redemption_id)
         assert row is not None
@@ -358,12 +366,12 @@ async def cancel_redemption(ctx: Ctx, redemption_id: uuid.UUID | None) -> dict[s
             account=account,
         )
         if row["reward_id"] is not None:
-            rewards = RewardRepository(ctx.tenant_id)
-            item = await rewards.get_for_update(row["reward_id"])
-            if item is not None and item["stock"] is not None:
-                await rewards.update_where({Reward.stock: item["stock"] + 1}).where(
-                    Reward.id == item["id"]
-                )
+            # Only a limited stock is given back (an unlimited one stays null).
+            await (
+                RewardRepository(ctx.tenant_id)
+                .update_where({Reward.stock: Reward.stock + 1})
+                .where(Reward.id == row["reward_id"], Reward.stock.is_not_null())
+            )
         await redemptions.update_where(
             {Redemption.status: "canceled", Redemption.canceled_at: now}
         ).where(Redemption.id == redemption_id)
@@ -379,15 +387,12 @@ async def cancel_redemption(ctx: Ctx, redemption_id: uuid.UUID | None) -> dict[s
             },
             occurred_at=now,
         )
-        updated = await redemptions.get(redemption_id)
-        assert updated is not None
-        return updated
+        canceled = {**row, "status": "canceled", "canceled_at": now}
+        return {**redemption_view(canceled), "allocations": posted.shown(allocations)}
 
-    row = await once(ctx.tenant_id, work)
-    if row is None:
+    view = await once(ctx.tenant_id, work)
+    if view is None:
         raise sdk.Conflict("The redemption is already canceled.")
-    async with sdk.tenant_transaction(ctx.tenant_id):
-        [view] = await redemption_views(ctx, [row])
     return view
 
 
