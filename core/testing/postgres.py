@@ -131,20 +131,7 @@ class PostgresCluster:
     def dump_data(self, database: str) -> str:
         """Every row of every table of `database` as SQL text (`pg_dump --data-only`, as the
         superuser, so row-level security hides nothing): for tests that scan for secrets."""
-        pg_dump = self.bin_dir / "pg_dump"
-        command = [str(pg_dump) if pg_dump.is_file() else "pg_dump", "--data-only"]
-        command += ["-d", self.superuser_dsn_for(database)]
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            env=_clean_env(),
-            timeout=_COMMAND_TIMEOUT,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise PostgresError(self._describe_failure("pg_dump", result))
-        return result.stdout
+        return self._client("pg_dump", "--data-only", "-d", self.superuser_dsn_for(database))
 
     def start(self) -> PostgresCluster:
         """Create the cluster, start it and create the `patron` role and database."""
@@ -290,13 +277,17 @@ class PostgresCluster:
 
     def _psql(self, *statements: str) -> None:
         """Run each statement in its own transaction (CREATE DATABASE needs that)."""
-        psql = self.bin_dir / "psql"
-        command = [str(psql) if psql.is_file() else "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
-        command += ["-d", self.superuser_dsn]
-        for statement in statements:
-            command += ["-c", statement]
+        commands = [arg for statement in statements for arg in ("-c", statement)]
+        self._client(
+            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_dsn, *commands
+        )
+
+    def _client(self, tool: str, *args: str) -> str:
+        """Run a client program (the cluster's own, else the one on PATH) as this user; its
+        output, or `PostgresError` with what it said."""
+        binary = self.bin_dir / tool
         result = subprocess.run(
-            command,
+            [str(binary) if binary.is_file() else tool, *args],
             capture_output=True,
             text=True,
             env=_clean_env(),
@@ -304,7 +295,8 @@ class PostgresCluster:
             check=False,
         )
         if result.returncode != 0:
-            raise PostgresError(self._describe_failure("psql", result))
+            raise PostgresError(self._describe_failure(tool, result))
+        return result.stdout
 
     def _run(self, command: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a server binary, as `postgres` when we are root.
