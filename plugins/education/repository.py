@@ -7,7 +7,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from core import sdk
 from plugins.education.tables import (
@@ -99,8 +99,11 @@ class EnrollmentRepository(sdk.TenantRepository[Enrollment]):
         return found
 
 
-class TierChangeRepository(sdk.TenantRepository[TierChange]):
-    table = TierChange
+ChangeT = TypeVar("ChangeT", TierChange, StageChange)
+
+
+class ChangeLogRepository(sdk.TenantRepository[ChangeT]):
+    """A customer's recorded changes of one kind (tier, lifecycle stage), newest first."""
 
     async def of_customer(
         self,
@@ -108,12 +111,17 @@ class TierChangeRepository(sdk.TenantRepository[TierChange]):
         newer_than: datetime.datetime | None = None,
         not_newer_than: datetime.datetime | None = None,
     ) -> list[dict]:
-        query = self.select().where(TierChange.customer_id == customer_id)
+        table: Any = self.table  # TierChange or StageChange: both have these columns
+        query = self.select().where(table.customer_id == customer_id)
         if newer_than is not None:
-            query = query.where(TierChange.changed_at > newer_than)
+            query = query.where(table.changed_at > newer_than)
         if not_newer_than is not None:
-            query = query.where(TierChange.changed_at <= not_newer_than)
-        return await query.order_by(TierChange.changed_at, ascending=False)
+            query = query.where(table.changed_at <= not_newer_than)
+        return await query.order_by(table.changed_at, ascending=False)
+
+
+class TierChangeRepository(ChangeLogRepository[TierChange]):
+    table = TierChange
 
 
 class OverrideRequestRepository(sdk.TenantRepository[OverrideRequest]):
@@ -161,21 +169,8 @@ class ServiceLogRepository(sdk.TenantRepository[ServiceLog]):
         return await self.first_by(cause=str(referred_id), service=services)
 
 
-class StageChangeRepository(sdk.TenantRepository[StageChange]):
+class StageChangeRepository(ChangeLogRepository[StageChange]):
     table = StageChange
-
-    async def of_customer(
-        self,
-        customer_id: uuid.UUID,
-        newer_than: datetime.datetime | None = None,
-        not_newer_than: datetime.datetime | None = None,
-    ) -> list[dict]:
-        query = self.select().where(StageChange.customer_id == customer_id)
-        if newer_than is not None:
-            query = query.where(StageChange.changed_at > newer_than)
-        if not_newer_than is not None:
-            query = query.where(StageChange.changed_at <= not_newer_than)
-        return await query.order_by(StageChange.changed_at, ascending=False)
 
     async def until(self, moment: datetime.datetime) -> list[dict]:
         return await (
