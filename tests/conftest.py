@@ -59,17 +59,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Apply `postgres_only`: drop its non-PostgreSQL instances, skip it when
-    PostgreSQL is not selected at all."""
+    PostgreSQL is not selected at all.
+
+    Group the tests by backend for pytest-xdist (`--dist loadgroup`): each test process
+    then runs one backend's tests, so it starts that backend's server once and never
+    switches between them (pytest keeps one instance of a parametrised session fixture
+    at a time). Tests without a backend are spread over the processes one by one."""
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        if backend is not None:
+            item.add_marker(pytest.mark.xdist_group(backend))
         if item.get_closest_marker("postgres_only") is None:
             kept.append(item)
             continue
-        callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("backend") if callspec else None
         if backend is not None and backend != "postgresql":
             dropped.append(item)
             continue

@@ -124,7 +124,8 @@ class Gateway:
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
+def mailbox(backend: str) -> Iterator[tuple[Mailbox, int]]:
+    """An SMTP server per backend: the tests count what one server's messages delivered."""
     box = Mailbox()
     port = free_port()
     controller = Controller(
@@ -142,7 +143,8 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture(scope="module")
-def gateway() -> Iterator[Gateway]:
+def gateway(backend: str) -> Iterator[Gateway]:
+    """An SMS gateway per backend, as `mailbox`."""
     gw = Gateway()
     gw.thread.start()
     try:
