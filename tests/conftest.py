@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,28 +26,7 @@ from core.testing.http import Api, Tenant
 from core.testing.postgres import PostgresCluster
 from core.testing.server import RunningServer, start_server
 from tests.support import fixture_plugins
-
-# Test modules import the helper types from here (`from tests.conftest import Tenant`).
-__all__ = ["Api", "Tenant"]
-
-ALL_BACKENDS = ("sqlite", "postgresql")
-
-
-def selected_backends() -> list[str]:
-    """The backends named in PATRON_TEST_BACKENDS, or all of them."""
-    raw = os.environ.get("PATRON_TEST_BACKENDS", "").strip()
-    if not raw:
-        return list(ALL_BACKENDS)
-    chosen = [name.strip() for name in raw.split(",") if name.strip()]
-    unknown = sorted(set(chosen) - set(ALL_BACKENDS))
-    if unknown or not chosen:
-        raise pytest.UsageError(
-            f"PATRON_TEST_BACKENDS={raw!r}: use a comma list of {', '.join(ALL_BACKENDS)}"
-        )
-    return [name for name in ALL_BACKENDS if name in chosen]
-
-
-BACKENDS = selected_backends()
+from tests.support.backends import BACKENDS
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -18,9 +18,9 @@ import time
 import uuid
 from pathlib import Path
 
+from core.testing.postgres import PostgresCluster
+from core.testing.server import REPO_ROOT, cli_command
 from tests.support.plugin_dist import install_plugin_dist
-from tests.support.postgres import PostgresCluster
-from tests.support.server import REPO_ROOT, cli_command
 
 EVENTS = 20_000
 CUSTOMERS = 2_000

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BACKENDS
-from tests.support.server import REPO_ROOT
+from core.testing.server import REPO_ROOT
+from tests.support.backends import BACKENDS
 
 WITHDRAWN = "marketing consent withdrawn"
 NO_CONSENT = "no active marketing consent (tenant setting marketing_consent: opt_in)"

@@ -3,7 +3,7 @@ segment, the messages list with purpose and status, the tenant's `marketing_cons
 
 from __future__ import annotations
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 from tests.plugins.support import eventually, field_errors
 
 

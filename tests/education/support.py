@@ -6,8 +6,8 @@ import datetime
 import json
 from typing import Any
 
+from core.testing.http import Tenant
 from core.testing.server import RunningServer
-from tests.conftest import Tenant
 from tests.plugins.support import eventually, ok
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.server import REPO_ROOT
+from core.testing.server import REPO_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ refused."""
 
 from __future__ import annotations
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 from tests.education.support import enable_education
 from tests.http.expect import assert_problem
 from tests.plugins.support import ok

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.education.support import (
     enable_education,
     enrol,

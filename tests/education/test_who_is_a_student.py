@@ -5,8 +5,8 @@ is `{"student": false}`."""
 
 from __future__ import annotations
 
+from core.testing.http import Tenant
 from core.testing.server import RunningServer
-from tests.conftest import Tenant
 from tests.education.support import (
     drain,
     enable_education,

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.http.expect import assert_problem, created, ok
 
 PHONE_E164 = "+8613812345678"

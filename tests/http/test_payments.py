@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.http.expect import assert_problem, created, ok
 
 PROBLEM_JSON = "application/problem+json"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import time
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 
 
 def _finished(client, path: str, timeout: float = 30.0) -> dict:

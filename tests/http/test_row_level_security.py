@@ -13,8 +13,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import Tenant
-from tests.support.server import RunningServer
+from core.testing.http import Tenant
+from core.testing.server import RunningServer
 
 pytestmark = pytest.mark.postgres_only
 

@@ -13,8 +13,8 @@ import pytest
 
 from core.testing.http import Api, created
 from core.testing.server import REPO_ROOT, RunningServer, start_server
-from tests.conftest import BACKENDS
 from tests.plugins.support import eventually
+from tests.support.backends import BACKENDS
 from tests.support.database import count
 
 MAINTAIN = """

@@ -19,11 +19,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from core.testing.http import Api, Tenant
 from core.testing.postgres import HOST, PostgresCluster, free_port
-from tests.conftest import Api, Tenant
+from core.testing.server import RunningServer, start_server
 from tests.plugins.support import eventually, field_errors, ok
 from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import RunningServer, start_server
 
 SMTP_USER, SMTP_PASSWORD = "mailer", "s3cret-smtp-password"
 GATEWAY_TOKEN = "Bearer gateway-token-123"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 
+from core.testing.server import start_server
 from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import start_server
 
 # The hook enqueues the job; the job fails once, then records its effect (a message with a
 # cause key: at most one, however often it runs).

@@ -15,8 +15,8 @@ from core.jobs.redis import EmbeddedRedis
 from core.jobs.worker import JobRunner
 from core.plugins.host import PluginHost
 from core.settings import Settings
+from core.testing.server import REPO_ROOT
 from tests.support.fixture_plugins import pythonpath
-from tests.support.server import REPO_ROOT
 
 
 def test_daily_schedules_fire_at_local_time_once_per_slot_with_two_schedulers(tmp_path: Path):

@@ -18,7 +18,7 @@ from standardwebhooks.webhooks import Webhook
 from core.net.destinations import UnsafeDestination, resolve_url
 from core.testing.http import Api, Tenant, created
 from core.testing.server import RunningServer, start_server
-from tests.conftest import BACKENDS
+from tests.support.backends import BACKENDS
 
 WAIT_SECONDS = 45.0
 

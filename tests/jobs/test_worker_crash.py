@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 
 from core.jobs.redis import EmbeddedRedis
+from core.testing.server import cli_command, server_env, sqlite_url, start_server
 from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import cli_command, server_env, sqlite_url, start_server
 
 # Its hook takes two seconds, then records its effect with a cause key: a message queued
 # for the customer, which exists at most once whatever happens.

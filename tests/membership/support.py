@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 from tests.plugins.support import eventually, ok
 
 # A small ladder: silver from 1000 over two purchases, gold from 5000 over three purchases

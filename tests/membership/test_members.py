@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.http.expect import assert_problem
 from tests.membership.support import (
     LADDER,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.http.expect import assert_problem
 from tests.jobs import test_webhooks as webhooks
 from tests.jobs.test_webhooks import Receiver, subscribe, wait_for

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ import datetime
 import asyncpg
 import pytest
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 from tests.plugins.support import (
     enable,
     eventually,

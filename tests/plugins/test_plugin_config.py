@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.plugins.support import enable, field_errors, join, new_customer, new_user, ok
 
 BAD_CONFIGS = [

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
+from core.testing.server import RunningServer, start_server
 from tests.plugins.support import enable, eventually, new_customer, ok, tasks_of
 from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import RunningServer, start_server
 
 PRELUDE = """
 from core import sdk

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from core.testing.server import start_server
 from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import start_server
 
 TALLY = """
 import logging

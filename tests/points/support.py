@@ -7,9 +7,9 @@ import subprocess
 import sys
 from typing import Any
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
+from core.testing.server import REPO_ROOT, RunningServer
 from tests.plugins.support import eventually, ok
-from tests.support.server import REPO_ROOT, RunningServer
 
 BASE = "/plugins/points"
 

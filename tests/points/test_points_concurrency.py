@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
+from core.testing.server import RunningServer
 from tests.education.support import pay
 from tests.plugins.support import new_customer, ok
 from tests.points.support import (
@@ -21,7 +22,6 @@ from tests.points.support import (
     enable_points,
     entries,
 )
-from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.postgres_only
 

@@ -12,11 +12,11 @@ import pytest
 
 from core.testing.http import Api
 from core.testing.server import RunningServer, start_server
-from tests.conftest import BACKENDS
 from tests.education.support import pay
 from tests.jobs.test_webhooks import Receiver, subscribe, wait_for
 from tests.plugins.support import new_customer, ok
 from tests.points.support import BASE, award, balance_becomes, enable_points, redeem
+from tests.support.backends import BACKENDS
 
 
 @pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)

@@ -8,7 +8,8 @@ import datetime
 
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
+from core.testing.server import RunningServer
 from tests.education.support import pay, refund
 from tests.http.expect import assert_problem
 from tests.membership.support import enable_membership, referrals
@@ -23,7 +24,6 @@ from tests.points.support import (
     entries,
     redeem,
 )
-from tests.support.server import RunningServer
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from core.testing.postgres import PostgresCluster
+from core.testing.server import REPO_ROOT
 from tests.support.fixture_plugins import pythonpath
-from tests.support.server import REPO_ROOT
 
 
 @pytest.fixture(scope="module")
