@@ -6,6 +6,7 @@
 - `server` is one running API per backend for the whole session; tests share
   it and stay apart by making their own tenants (`tenant`, `other_tenant`).
 - `api` builds httpx clients for that server and closes them afterwards.
+- `receiver` is a loopback webhook receiver (tests/support/webhooks.py).
 - `postgres` is the session's PostgreSQL cluster, started only when a test
   needs it, so a SQLite-only run never starts one.
 - `@pytest.mark.postgres_only` limits a test to PostgreSQL: its "sqlite"
@@ -27,6 +28,8 @@ from core.testing.postgres import PostgresCluster
 from core.testing.server import RunningServer, start_server
 from tests.support import fixture_plugins
 from tests.support.backends import BACKENDS
+from tests.support.servers import api_for
+from tests.support.webhooks import Receiver
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,11 +108,8 @@ def server(
 @pytest.fixture
 def api(server: RunningServer) -> Iterator[Api]:
     """Client factory for the current backend's server; closes its clients."""
-    helper = Api(server)
-    try:
+    with api_for(server) as helper:
         yield helper
-    finally:
-        helper.close()
 
 
 @pytest.fixture
@@ -122,3 +122,13 @@ def tenant(api: Api) -> Tenant:
 def other_tenant(api: Api) -> Tenant:
     """A second fresh tenant, for isolation tests."""
     return api.new_tenant()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A loopback webhook receiver (tests/support/webhooks.py), stopped afterwards."""
+    r = Receiver()
+    try:
+        yield r
+    finally:
+        r.stop()

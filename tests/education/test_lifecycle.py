@@ -16,7 +16,8 @@ from plugins.education.config import EducationConfig, LifecycleStage
 from plugins.education.lifecycle import moves
 from tests.education.support import enable_education, enrol, new_student, profile, run_schedule
 from tests.education.support import student as student_of
-from tests.plugins.support import ok, today
+from tests.plugins.support import today
+from tests.support.expect import ok
 
 D = datetime.date(2026, 3, 1)
 S = LifecycleStage

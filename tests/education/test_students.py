@@ -10,14 +10,14 @@ from tests.education.support import (
     enable_education,
     enrol,
     new_student,
-    pay,
     profile,
-    refund,
     student,
     tier_becomes,
 )
-from tests.http.expect import assert_problem
-from tests.plugins.support import eventually, new_customer, new_user, ok
+from tests.plugins.support import new_customer, new_user
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay, refund
+from tests.support.wait import eventually
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from tests.education.support import (
     enable_education,
     enrol,
     open_tasks,
-    pay,
     profile,
     section,
     student,
 )
-from tests.http.expect import assert_problem
-from tests.plugins.support import new_customer, ok
+from tests.plugins.support import new_customer
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay
 
 
 def _is_student(tenant: Tenant, customer_id: str, tier: str = "general") -> None:

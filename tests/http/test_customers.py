@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from core.testing.http import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from tests.support.expect import assert_problem, created, ok
 
 PHONE_E164 = "+8613812345678"
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from core.testing.http import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from tests.support.expect import assert_problem, created, ok
 
 UTC = datetime.UTC
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from core.testing.http import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from tests.support.expect import assert_problem, created, ok
 
 PROBLEM_JSON = "application/problem+json"
 UTC = datetime.UTC

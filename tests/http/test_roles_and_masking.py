@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from core.testing.http import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from tests.support.expect import assert_problem, created, ok
 
 PHONE = "+8613812345678"
 PHONE_MASKED = "+86 138****5678"

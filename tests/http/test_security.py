@@ -16,10 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from core.testing.http import Api, Tenant, created
+from core.testing.http import Api, Tenant
 from core.testing.server import RunningServer
-from tests.plugins.support import eventually, field_errors, ok
 from tests.support.database import all_rows_text, execute
+from tests.support.expect import created, field_errors, ok
+from tests.support.wait import eventually
 
 ID_NUMBER = "110101199001011234"
 OTHER_ID_NUMBER = "32010219851231004X"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from core.testing.http import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from tests.support.expect import assert_problem, created, ok
 
 TENANT_FIELDS = {"id", "name", "slug", "status", "plan", "timezone", "currency", "locale"}
 

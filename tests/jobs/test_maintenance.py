@@ -11,11 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.testing.http import Api, created
-from core.testing.server import REPO_ROOT, RunningServer, start_server
-from tests.plugins.support import eventually
+from core.testing.http import Api
+from core.testing.server import REPO_ROOT, RunningServer
+from tests.support import servers
 from tests.support.backends import BACKENDS
 from tests.support.database import count
+from tests.support.expect import created
+from tests.support.wait import eventually
 
 MAINTAIN = """
 import asyncio, datetime, json, sys
@@ -38,14 +40,8 @@ print(json.dumps(asyncio.run(main())))
 @pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
 def own_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     """A server with a database of its own: the pass deletes across tenants."""
-    database_url = None
-    if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres").create_database()
-    running = start_server(database_url)
-    try:
+    with servers.own_server(request.param, request) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def run_maintenance(server: RunningServer, days_later: float) -> dict[str, int]:

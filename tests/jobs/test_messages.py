@@ -20,10 +20,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from core.testing.http import Api, Tenant
-from core.testing.postgres import HOST, PostgresCluster, free_port
-from core.testing.server import RunningServer, start_server
-from tests.plugins.support import eventually, field_errors, ok
-from tests.support.plugin_dist import install_plugin_dist
+from core.testing.postgres import HOST, free_port
+from core.testing.server import RunningServer
+from tests.support.expect import field_errors, ok
+from tests.support.plugin_dist import install_plugin_module
+from tests.support.servers import api_for, own_server
+from tests.support.wait import eventually
+from tests.support.webhooks import LOOPBACK
 
 SMTP_USER, SMTP_PASSWORD = "mailer", "s3cret-smtp-password"
 GATEWAY_TOKEN = "Bearer gateway-token-123"
@@ -158,32 +161,23 @@ def messaging_server(
 ) -> Iterator[RunningServer]:
     """A server with the welcomer plugin, per backend, on a database of its own."""
     plugins = tmp_path_factory.mktemp("welcomer-plugin")
-    (plugins / "patron_welcomer.py").write_text(WELCOMER)
-    install_plugin_dist(plugins, "patron-welcomer", {"welcomer": "patron_welcomer:PLUGIN"})
-    database_url = None
-    if backend == "postgresql":
-        cluster: PostgresCluster = request.getfixturevalue("postgres")
-        database_url = cluster.create_database()
-    running = start_server(
-        database_url,
+    install_plugin_module(plugins, "welcomer", WELCOMER)
+    with own_server(
+        backend,
+        request,
+        plugins=plugins,
         # The SMTP server and the gateway are on loopback, which the destination guard
         # refuses unless private addresses are allowed (tests only).
-        extra_env={"PYTHONPATH": str(plugins), "PATRON_WEBHOOK_ALLOW_PRIVATE": "1"},
+        extra_env=LOOPBACK,
         workdir=tmp_path_factory.mktemp(f"messaging-{backend}"),
-    )
-    try:
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
 def mapi(messaging_server: RunningServer) -> Iterator[Api]:
-    helper = Api(messaging_server)
-    try:
+    with api_for(messaging_server) as helper:
         yield helper
-    finally:
-        helper.close()
 
 
 # -- helpers ----------------------------------------------------------------------------

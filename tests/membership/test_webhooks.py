@@ -5,18 +5,33 @@ level reaches a loopback receiver with the event's payload."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+
+import pytest
 
 from core.testing.http import Api, Tenant
-from tests.http.expect import assert_problem
-from tests.jobs import test_webhooks as webhooks
-from tests.jobs.test_webhooks import Receiver, subscribe, wait_for
-from tests.membership.support import customer, enable_membership, level_becomes, pay
-from tests.plugins.support import ok
+from core.testing.server import RunningServer
+from tests.membership.support import customer, enable_membership, level_becomes
+from tests.support.backends import BACKENDS
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay
+from tests.support.servers import api_for, own_server
+from tests.support.wait import eventually
+from tests.support.webhooks import LOOPBACK, QUICK_RETRIES, WAIT_SECONDS, Receiver, subscribe
 
-# The webhook suite's server (loopback receivers allowed, short retries) and receiver.
-hook_server = webhooks.hook_server
-hooks_api = webhooks.hooks_api
-receiver = webhooks.receiver
+
+@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
+def hook_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
+    """A server that may call loopback receivers, with a short retry schedule."""
+    with own_server(request.param, request, extra_env=LOOPBACK | QUICK_RETRIES) as running:
+        yield running
+
+
+@pytest.fixture
+def hooks_api(hook_server: RunningServer) -> Iterator[Api]:
+    with api_for(hook_server) as helper:
+        yield helper
+
 
 HOOK = "https://hooks.example.com/membership"
 
@@ -54,7 +69,11 @@ def test_a_change_of_level_is_delivered_to_the_webhook(hooks_api: Api, receiver:
     pay(tenant, buyer["id"], 600)
     pay(tenant, buyer["id"], 600)
     level_becomes(tenant, buyer["id"], "silver")
-    [request] = wait_for("the level_changed delivery", lambda: receiver.received("/levels"))
+    [request] = eventually(
+        lambda: receiver.received("/levels"),
+        timeout=WAIT_SECONDS,
+        what="the level_changed delivery",
+    )
     body = json.loads(request["body"])
     assert body["type"] == "membership.level_changed"
     data = body["data"]

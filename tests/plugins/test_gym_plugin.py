@@ -13,16 +13,9 @@ import asyncpg
 import pytest
 
 from core.testing.http import Tenant
-from tests.plugins.support import (
-    enable,
-    eventually,
-    field_errors,
-    join,
-    new_customer,
-    ok,
-    tasks_of,
-    today,
-)
+from tests.plugins.support import enable, join, new_customer, tasks_of, today
+from tests.support.expect import field_errors, ok
+from tests.support.wait import eventually
 
 DEFAULT_CONFIG = {
     "monthly_fee": 30000,

@@ -18,9 +18,12 @@ from pathlib import Path
 import pytest
 
 from core.testing.http import Api, Tenant
-from core.testing.server import RunningServer, start_server
-from tests.plugins.support import enable, eventually, new_customer, ok, tasks_of
-from tests.support.plugin_dist import install_plugin_dist
+from core.testing.server import RunningServer
+from tests.plugins.support import enable, new_customer, tasks_of
+from tests.support.expect import ok
+from tests.support.plugin_dist import install_plugin_module
+from tests.support.servers import api_for, own_server
+from tests.support.wait import eventually
 
 PRELUDE = """
 from core import sdk
@@ -158,8 +161,7 @@ SKIPPED = {
 
 def write_plugin(root: Path, name: str, source: str) -> None:
     """Install plugin `name` (module `patron_<name>`, descriptor `PLUGIN`) into `root`."""
-    (root / f"patron_{name}.py").write_text(PRELUDE + textwrap.dedent(source))
-    install_plugin_dist(root, f"patron-{name}", {name: f"patron_{name}:PLUGIN"})
+    install_plugin_module(root, name, PRELUDE + textwrap.dedent(source))
 
 
 @pytest.fixture(scope="module")
@@ -173,11 +175,8 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @contextlib.contextmanager
 def _server(plugin_dir: Path, workdir: Path, **env: str) -> Iterator[RunningServer]:
     """A server (SQLite) that has the plugins in `plugin_dir` installed."""
-    running = start_server(extra_env={"PYTHONPATH": str(plugin_dir), **env}, workdir=workdir)
-    try:
+    with own_server(plugins=plugin_dir, extra_env=env, workdir=workdir) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -190,11 +189,8 @@ def faulty_server(
 
 @pytest.fixture
 def faulty_api(faulty_server: RunningServer) -> Iterator[Api]:
-    helper = Api(faulty_server)
-    try:
+    with api_for(faulty_server) as helper:
         yield helper
-    finally:
-        helper.close()
 
 
 def _installed(tenant: Tenant) -> set[str]:

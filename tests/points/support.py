@@ -9,7 +9,8 @@ from typing import Any
 
 from core.testing.http import Tenant
 from core.testing.server import REPO_ROOT, RunningServer
-from tests.plugins.support import eventually, ok
+from tests.support.expect import ok
+from tests.support.wait import eventually
 
 BASE = "/plugins/points"
 

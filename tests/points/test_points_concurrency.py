@@ -11,8 +11,7 @@ import pytest
 
 from core.testing.http import Api, Tenant
 from core.testing.server import RunningServer
-from tests.education.support import pay
-from tests.plugins.support import new_customer, ok
+from tests.plugins.support import new_customer
 from tests.points.support import (
     BASE,
     account,
@@ -22,6 +21,8 @@ from tests.points.support import (
     enable_points,
     entries,
 )
+from tests.support.expect import ok
+from tests.support.payments import pay
 
 pytestmark = pytest.mark.postgres_only
 

@@ -11,38 +11,30 @@ from typing import Any
 import pytest
 
 from core.testing.http import Api
-from core.testing.server import RunningServer, start_server
-from tests.education.support import pay
-from tests.jobs.test_webhooks import Receiver, subscribe, wait_for
-from tests.plugins.support import new_customer, ok
+from core.testing.server import RunningServer
+from tests.plugins.support import new_customer
 from tests.points.support import BASE, award, balance_becomes, enable_points, redeem
 from tests.support.backends import BACKENDS
+from tests.support.expect import ok
+from tests.support.payments import pay
+from tests.support.servers import own_server
+from tests.support.wait import eventually
+from tests.support.webhooks import LOOPBACK, WAIT_SECONDS, Receiver, subscribe
 
 
 @pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
 def hook_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     """A server that may call a loopback receiver."""
-    database_url = None
-    if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres").create_database()
-    running = start_server(database_url, extra_env={"PATRON_WEBHOOK_ALLOW_PRIVATE": "1"})
-    try:
+    with own_server(request.param, request, extra_env=LOOPBACK) as running:
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    try:
-        yield r
-    finally:
-        r.stop()
 
 
 def bodies(receiver: Receiver, count: int) -> list[dict[str, Any]]:
-    wait_for(f"{count} deliveries", lambda: len(receiver.received("/points")) >= count)
+    eventually(
+        lambda: len(receiver.received("/points")) >= count,
+        timeout=WAIT_SECONDS,
+        what=f"{count} deliveries",
+    )
     return [json.loads(r["body"]) for r in receiver.received("/points")]
 
 

@@ -10,10 +10,8 @@ import pytest
 
 from core.testing.http import Api, Tenant
 from core.testing.server import RunningServer
-from tests.education.support import pay, refund
-from tests.http.expect import assert_problem
 from tests.membership.support import enable_membership, referrals
-from tests.plugins.support import eventually, new_customer, ok
+from tests.plugins.support import new_customer
 from tests.points.support import (
     BASE,
     account,
@@ -24,6 +22,9 @@ from tests.points.support import (
     entries,
     redeem,
 )
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay, refund
+from tests.support.wait import eventually
 
 
 @pytest.fixture

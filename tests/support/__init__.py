@@ -1,13 +1,19 @@
-"""Helpers shared by Patron's own tests.
+"""Helpers shared by Patron's own tests: one copy of each, imported from here.
 
-The parts that start real processes (a PostgreSQL cluster, the HTTP API) live in
-`core.testing` (`core.testing.postgres`, `core.testing.server`, `core.testing.http`),
-where plugin authors use them too; tests import them from there.
+The parts that start real processes (a PostgreSQL cluster, the HTTP API) and the HTTP
+client types live in `core.testing` (`core.testing.postgres`, `core.testing.server`,
+`core.testing.http`), where plugin authors use them too; tests import them from there.
 
 - `backends`: which database backends a run covers (`BACKENDS`, from
   `PATRON_TEST_BACKENDS`).
+- `expect`: what an answer should be (`ok`, `created`, `assert_problem`, `field_errors`).
+- `wait`: polling for after-commit effects (`eventually`, `finished_run`).
+- `payments`: paying and refunding through the API (`pay`, `refund`).
+- `servers`: a server of a test's own on a fresh database (`own_server`), and `api_for`.
+- `scenario`: running a scenario module in a process of its own (`run_scenario`).
+- `webhooks`: a loopback webhook `Receiver` and `subscribe`.
 - `database`: reads and changes a test server's database behind the app's back.
-- `fixture_plugins`: installs the test-only plugins for the session.
-- `plugin_dist`: installs test plugins into a directory without pip;
-  `sample_plugins` holds them.
+- `fixture_plugins`: installs the test-only plugins (the gym) for the session.
+- `plugin_dist`: installs test plugins into a directory without pip
+  (`install_plugin_module` for one-module plugins); `sample_plugins` holds some.
 """
