@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from core.testing.http import Api, Tenant
+from tests.http.support import new_customer
 from tests.support.expect import assert_problem, created, ok
 
 PHONE_E164 = "+8613812345678"
@@ -22,10 +23,6 @@ PHONE_MASKED = "+86 138****5678"
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def new_customer(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    return created(client.post("/customers", json={"name": "Customer", **fields}))
 
 
 def new_contact(client: httpx.Client, customer_id: str, **fields: Any) -> dict[str, Any]:

@@ -12,7 +12,8 @@ client types live in `core.testing` (`core.testing.postgres`, `core.testing.serv
 - `servers`: a server of a test's own on a fresh database (`own_server`), and `api_for`.
 - `scenario`: running a scenario module in a process of its own (`run_scenario`).
 - `webhooks`: a loopback webhook `Receiver` and `subscribe`.
-- `database`: reads and changes a test server's database behind the app's back.
+- `database`: reads and changes a test server's database behind the app's back;
+  `as_app_role` queries it as the app's own role (row-level security applies).
 - `fixture_plugins`: installs the test-only plugins (the gym) for the session.
 - `plugin_dist`: installs test plugins into a directory without pip
   (`install_plugin_module` for one-module plugins); `sample_plugins` holds some.
