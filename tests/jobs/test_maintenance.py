@@ -7,16 +7,14 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from core.testing.http import Api
 from core.testing.server import REPO_ROOT, RunningServer
-from tests.support import servers
-from tests.support.backends import BACKENDS
 from tests.support.database import count
 from tests.support.expect import created
+from tests.support.servers import own_server_fixture
 from tests.support.wait import eventually
 
 MAINTAIN = """
@@ -37,11 +35,9 @@ print(json.dumps(asyncio.run(main())))
 """
 
 
-@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
-def own_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    """A server with a database of its own: the pass deletes across tenants."""
-    with servers.own_server(request.param, request) as running:
-        yield running
+own_server = own_server_fixture(
+    "A server with a database of its own: the pass deletes across tenants."
+)
 
 
 def run_maintenance(server: RunningServer, days_later: float) -> dict[str, int]:

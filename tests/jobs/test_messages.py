@@ -9,10 +9,8 @@ gateway (http.server) run in this process on loopback; the API is a real server 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,6 +20,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from core.testing.http import Api, Tenant
 from core.testing.postgres import HOST, free_port
 from core.testing.server import RunningServer
+from tests.support import loopback
 from tests.support.expect import field_errors, ok
 from tests.support.plugin_dist import install_plugin_module
 from tests.support.servers import api_for, own_server
@@ -98,7 +97,7 @@ class Gateway:
         self.requests: list[dict[str, Any]] = []
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(loopback.QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
                 gateway.requests.append(
@@ -115,12 +114,8 @@ class Gateway:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((HOST, 0), Handler)
-        self.url = f"http://{HOST}:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.handler = Handler
+        self.url = ""  # its base URL, while the `gateway` fixture serves it
 
     def to(self, recipient: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if (r["json"] or {}).get("to") == recipient]
@@ -147,12 +142,9 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[Gateway]:
     gw = Gateway()
-    gw.thread.start()
-    try:
+    with loopback.serving(gw.handler, HOST) as url:
+        gw.url = url
         yield gw
-    finally:
-        gw.server.shutdown()
-        gw.server.server_close()
 
 
 @pytest.fixture(scope="module")

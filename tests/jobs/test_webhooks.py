@@ -16,18 +16,15 @@ from standardwebhooks.webhooks import Webhook
 from core.net.destinations import UnsafeDestination, resolve_url
 from core.testing.http import Api, Tenant
 from core.testing.server import RunningServer
-from tests.support.backends import BACKENDS
 from tests.support.expect import created
-from tests.support.servers import api_for, own_server
+from tests.support.servers import api_for, own_server_fixture
 from tests.support.wait import eventually
 from tests.support.webhooks import LOOPBACK, QUICK_RETRIES, WAIT_SECONDS, Receiver, subscribe
 
-
-@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
-def hook_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    """A server that may call loopback receivers, with a short retry schedule."""
-    with own_server(request.param, request, extra_env=LOOPBACK | QUICK_RETRIES) as running:
-        yield running
+hook_server = own_server_fixture(
+    "A server that may call loopback receivers, with a short retry schedule.",
+    LOOPBACK | QUICK_RETRIES,
+)
 
 
 @pytest.fixture

@@ -5,28 +5,19 @@ with the balance after it, and nothing for a posting that changed nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from core.testing.http import Api
 from core.testing.server import RunningServer
 from tests.plugins.support import new_customer
 from tests.points.support import BASE, award, balance_becomes, enable_points, redeem
-from tests.support.backends import BACKENDS
 from tests.support.expect import ok
 from tests.support.payments import pay
-from tests.support.servers import own_server
+from tests.support.servers import own_server_fixture
 from tests.support.wait import eventually
 from tests.support.webhooks import LOOPBACK, WAIT_SECONDS, Receiver, subscribe
 
-
-@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
-def hook_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    """A server that may call a loopback receiver."""
-    with own_server(request.param, request, extra_env=LOOPBACK) as running:
-        yield running
+hook_server = own_server_fixture("A server that may call a loopback receiver.", LOOPBACK)
 
 
 def bodies(receiver: Receiver, count: int) -> list[dict[str, Any]]:

@@ -2,14 +2,15 @@
 
 A test needs one when it changes the server's environment (its plugins, retry delays, a
 Redis) or works across tenants (maintenance, webhooks), so it must not share a database.
-`own_server` starts one on a fresh database, per backend; `api_for` gives an `Api` for any
-server and closes its clients afterwards.
+`own_server` starts one on a fresh database; `own_server_fixture` makes a module-scoped
+fixture of it, one server per selected backend; `api_for` gives an `Api` for any server
+and closes its clients afterwards.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from core.testing.http import Api
 from core.testing.postgres import PostgresCluster
 from core.testing.server import RunningServer, start_server
+from tests.support.backends import BACKENDS
 
 
 @contextlib.contextmanager
@@ -46,6 +48,20 @@ def own_server(
         yield running
     finally:
         running.stop()
+
+
+def own_server_fixture(
+    doc: str, extra_env: Mapping[str, str] | None = None
+) -> Callable[..., Iterator[RunningServer]]:
+    """A module-scoped fixture, parametrised by backend, yielding an `own_server` with
+    `extra_env`; assign it to the fixture's name (`hook_server = own_server_fixture(...)`)."""
+
+    def fixture(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
+        with own_server(request.param, request, extra_env=extra_env) as running:
+            yield running
+
+    fixture.__doc__ = doc
+    return pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)(fixture)
 
 
 @contextlib.contextmanager

@@ -8,10 +8,10 @@ one second each. The `receiver` fixture (tests/conftest.py) is a `Receiver` per 
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from core.testing.http import Tenant
+from tests.support import loopback
 from tests.support.expect import created
 
 LOOPBACK = {"PATRON_WEBHOOK_ALLOW_PRIVATE": "1"}
@@ -30,7 +30,7 @@ class Receiver:
         self._lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(loopback.QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with receiver._lock:
@@ -43,23 +43,17 @@ class Receiver:
                 self.send_header("content-length", "0")
                 self.end_headers()
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.httpd = loopback.start(Handler)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+        return loopback.base_url(self.httpd) + path
 
     def received(self, path: str) -> list[dict[str, Any]]:
         with self._lock:
             return [r for r in self.requests if r["path"] == path]
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        loopback.stop(self.httpd)
 
 
 def subscribe(tenant: Tenant, url: str, events: list[str]) -> dict[str, Any]:
