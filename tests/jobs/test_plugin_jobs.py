@@ -3,11 +3,11 @@ is retried when it fails, and is never published to webhooks."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from tests.support.plugin_dist import install_plugin_module
 from tests.support.servers import api_for, own_server
+from tests.support.wait import eventually
 
 # The hook enqueues the job; the job fails once, then records its effect (a message with a
 # cause key: at most one, however often it runs).
@@ -48,12 +48,13 @@ def test_a_plugin_job_runs_after_commit_and_is_retried(tmp_path: Path):
             client = api.new_tenant("Jobs", "jobs").client
             assert client.put("/plugins/greeter", json={"config": {}}).status_code == 200
             customer = client.post("/customers", json={"name": "韩梅梅"}).json()
-            deadline, messages = time.monotonic() + 30, []
-            while not messages and time.monotonic() < deadline:
-                time.sleep(0.2)
-                messages = client.get("/messages", params={"customer_id": customer["id"]}).json()[
+            messages = eventually(
+                lambda: client.get("/messages", params={"customer_id": customer["id"]}).json()[
                     "items"
-                ]
+                ],
+                timeout=30,
+                what="the job's message",
+            )
             assert [(m["cause_key"], m["body"]) for m in messages] == [
                 (f"greet:{customer['id']}", "韩梅梅")
             ]

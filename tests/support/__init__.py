@@ -9,9 +9,11 @@ client types live in `core.testing` (`core.testing.postgres`, `core.testing.serv
 - `expect`: what an answer should be (`ok`, `created`, `assert_problem`, `field_errors`).
 - `wait`: polling for after-commit effects (`eventually`, `finished_run`).
 - `payments`: paying and refunding through the API (`pay`, `refund`).
-- `servers`: a server of a test's own on a fresh database (`own_server`), and `api_for`.
+- `servers`: a server of a test's own on a fresh database (`own_server`, and as a
+  per-backend fixture `own_server_fixture`), and `api_for`.
 - `scenario`: running a scenario module in a process of its own (`run_scenario`).
 - `webhooks`: a loopback webhook `Receiver` and `subscribe`.
+- `loopback`: tiny HTTP servers on loopback for what a server calls out to.
 - `database`: reads and changes a test server's database behind the app's back;
   `as_app_role` queries it as the app's own role (row-level security applies).
 - `fixture_plugins`: installs the test-only plugins (the gym) for the session.
