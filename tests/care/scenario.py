@@ -26,7 +26,6 @@ from core.crypto import FieldCipher
 from core.domain.customers.schemas import ConsentCreate, CustomerCreate
 from core.domain.customers.service import CustomerService
 from core.domain.tasks.repository import TaskRepository
-from core.events import PARTITIONS, OutboxDispatcher
 from core.messaging.repository import MessageRepository
 from core.messaging.schemas import ChannelIn, ChannelKind
 from core.messaging.service import ChannelService, MessageSender, deliver_message
@@ -44,6 +43,7 @@ from plugins.education.schemas import EnrollmentIn, StudentIn
 from tenants.provisioning import create_tenant, owner_context, tenant_by_slug, update_tenant
 from tenants.schemas import SignupIn, TenantPatch
 from tests.support import loopback
+from tests.support.in_process import drain
 
 ZONES = {"kiritimati": "Pacific/Kiritimati", "pago": "Pacific/Pago_Pago"}
 PEOPLE = (
@@ -108,12 +108,6 @@ async def tenant_ctx(
         plugins={name: host.descriptors[name].parse_config(c) for name, c in enabled.items()},
     )
     return owner if care is None else host.bind(owner, "care")
-
-
-async def drain(host: PluginHost) -> None:
-    dispatcher = OutboxDispatcher(host)
-    while sum([await dispatcher.drain(p) for p in range(PARTITIONS)]):
-        pass
 
 
 async def messages(ctx: Any) -> list[dict[str, Any]]:

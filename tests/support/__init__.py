@@ -11,7 +11,8 @@ client types live in `core.testing` (`core.testing.postgres`, `core.testing.serv
 - `payments`: paying and refunding through the API (`pay`, `refund`).
 - `servers`: a server of a test's own on a fresh database (`own_server`, and as a
   per-backend fixture `own_server_fixture`), and `api_for`.
-- `scenario`: running a scenario module in a process of its own (`run_scenario`).
+- `scenario`: running a scenario module in a process of its own (`run_scenario`);
+  `in_process` holds what those modules share (`drain`).
 - `webhooks`: a loopback webhook `Receiver` and `subscribe`.
 - `loopback`: tiny HTTP servers on loopback for what a server calls out to.
 - `database`: reads and changes a test server's database behind the app's back;
