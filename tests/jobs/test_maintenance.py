@@ -10,11 +10,10 @@ import uuid
 
 import pytest
 
-from core.testing.http import Api
 from core.testing.server import REPO_ROOT, RunningServer
 from tests.support.database import count
 from tests.support.expect import created
-from tests.support.servers import own_server_fixture
+from tests.support.servers import api_for, own_server_fixture
 from tests.support.wait import eventually
 
 MAINTAIN = """
@@ -58,8 +57,7 @@ def run_maintenance(server: RunningServer, days_later: float) -> dict[str, int]:
 def test_delivered_events_and_expired_idempotency_records_are_purged(
     own_server: RunningServer, request: pytest.FixtureRequest
 ) -> None:
-    api = Api(own_server)
-    try:
+    with api_for(own_server) as api:
         tenant = api.new_tenant()
         key = {"Idempotency-Key": str(uuid.uuid4())}
         created(tenant.client.post("/customers", json={"name": "Kept"}, headers=key))
@@ -83,5 +81,3 @@ def test_delivered_events_and_expired_idempotency_records_are_purged(
         assert count(own_server, request, "outbox_events") == events
         assert run_maintenance(own_server, days_later=8)["outbox_events"] == events
         assert count(own_server, request, "outbox_events") == 0
-    finally:
-        api.close()

@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.testing.http import Api
 from core.testing.server import RunningServer
 from tests.plugins.support import new_customer
 from tests.points.support import BASE, award, balance_becomes, enable_points, redeem
 from tests.support.expect import ok
 from tests.support.payments import pay
-from tests.support.servers import own_server_fixture
+from tests.support.servers import api_for, own_server_fixture
 from tests.support.wait import eventually
 from tests.support.webhooks import LOOPBACK, WAIT_SECONDS, Receiver, subscribe
 
@@ -32,8 +31,7 @@ def bodies(receiver: Receiver, count: int) -> list[dict[str, Any]]:
 def test_earnings_and_redemptions_are_published_once_each(
     hook_server: RunningServer, receiver: Receiver
 ):
-    api = Api(hook_server)
-    try:
+    with api_for(hook_server) as api:
         tenant = api.new_tenant()
         enable_points(tenant)
         subscribe(tenant, receiver.url("/points"), ["points.earned", "points.redeemed"])
@@ -64,5 +62,3 @@ def test_earnings_and_redemptions_are_published_once_each(
         ]
         assert ok(tenant.client.get(f"{BASE}/accounts/{customer['id']}"))["balance"] == 193
         assert len(receiver.received("/points")) == 3
-    finally:
-        api.close()
