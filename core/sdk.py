@@ -194,8 +194,7 @@ async def create_task(
     try:
         data = convert({k: v for k, v in fields.items() if v is not None}, TaskCreate)
     except msgspec.ValidationError as exc:
-        message, _, path = str(exc).partition(" - at `$.")
-        raise InvalidInput([(path.rstrip("`") or "task", message)]) from None
+        raise InvalidInput.from_msgspec(exc, whole="task") from None
     return await TaskService(tenant_of(ctx)).create(data, source=_plugin(ctx).name)
 
 
