@@ -36,6 +36,8 @@ def test_an_error_about_the_whole_document_names_it():
     assert InvalidInput.from_msgspec(_error([1]), prefix="config").errors[0]["field"] == "config"
     assert InvalidInput.from_msgspec(_error([1]), whole="task").errors[0]["field"] == "task"
     assert InvalidInput.from_msgspec(_error([1])).errors[0]["field"] == "body"
-    assert InvalidInput.from_msgspec(_error({"nope": 1})).errors[0]["message"].startswith(
-        "Object contains unknown field"
+    assert (
+        InvalidInput.from_msgspec(_error({"nope": 1}))
+        .errors[0]["message"]
+        .startswith("Object contains unknown field")
     )
