@@ -74,15 +74,10 @@ def unsaved_view(customer_id: uuid.UUID, config: EducationConfig, facts: Facts) 
     )
 
 
-async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
-    if not await sdk.customer_exists(ctx, customer_id):
-        raise sdk.NotFound("No such customer.")
-
-
 async def require_person(ctx: Ctx, customer_id: uuid.UUID, field: str = "customer_id") -> None:
     """A customer of the caller's tenant (404) who may be a student: not an organisation
     (422 naming `field`)."""
-    await require_customer(ctx, customer_id)
+    await sdk.require_customer(ctx, customer_id)
     if await organizations(ctx, [customer_id]):
         raise sdk.InvalidInput([(field, "an organization is never a student")])
 
@@ -141,7 +136,7 @@ async def update_profile(ctx: Ctx, customer_id: uuid.UUID, data: StudentIn) -> S
 async def get_student(ctx: Ctx, customer_id: uuid.UUID) -> Student:
     """The student of a customer of the caller's tenant (404 for any other id)."""
     async with sdk.tenant_transaction(ctx.tenant_id):
-        await require_customer(ctx, customer_id)
+        await sdk.require_customer(ctx, customer_id)
         found = await student_of(ctx, customer_id)
     if found is None:
         raise sdk.NotFound("Not a student: no profile and no enrolment.")
@@ -227,7 +222,7 @@ async def request_override(
     ctx: Ctx, customer_id: uuid.UUID, tier: Tier, reason: str
 ) -> OverrideRequest:
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        await require_customer(ctx, customer_id)
+        await sdk.require_customer(ctx, customer_id)
         row = await OverrideRequestRepository(ctx.tenant_id).insert(
             customer_id=customer_id,
             tier=str(tier),

@@ -38,11 +38,6 @@ def member_view(config: MembershipConfig, currency: str, row: dict[str, Any]) ->
     )
 
 
-async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
-    if not await sdk.customer_exists(ctx, customer_id):
-        raise sdk.NotFound("No such customer.")
-
-
 async def member_of(ctx: Ctx, customer_id: uuid.UUID) -> Member:
     """The member as stored. One not evaluated yet (its event is on the way) is computed
     from the facts without writing anything (this is on the hot read path of
@@ -85,12 +80,12 @@ def unevaluated_view(
 
 async def get_member(ctx: Ctx, customer_id: uuid.UUID) -> Member:
     """The member of a customer of the caller's tenant (404 for any other id)."""
-    await require_customer(ctx, customer_id)
+    await sdk.require_customer(ctx, customer_id)
     return await member_of(ctx, customer_id)
 
 
 async def level_changes(ctx: Ctx, customer_id: uuid.UUID) -> list[LevelChange]:
-    await require_customer(ctx, customer_id)
+    await sdk.require_customer(ctx, customer_id)
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await LevelChangeRepository(ctx.tenant_id).of_customer(customer_id)
     return [LevelChange(**{f: row[f] for f in LevelChange.__struct_fields__}) for row in rows]
@@ -110,7 +105,7 @@ async def set_pin(
         raise sdk.InvalidInput([("level", f"not one of this tenant's levels: {names}")])
     members = MemberRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        await require_customer(ctx, customer_id)
+        await sdk.require_customer(ctx, customer_id)
         await reevaluate(ctx, [customer_id], "before pin")
         row = await members.of(customer_id)
         assert row is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from cli.runtime import migrate
@@ -186,8 +187,34 @@ async def main() -> dict[str, Any]:
             for row in by_amount
         ),
     }
+    outcome["require_customer"] = await _require_customer(customers)
     await db.stop()
     return outcome
+
+
+async def _require_customer(customers: Customers) -> dict[str, Any]:
+    """`sdk.require_customer` for a live customer, another tenant's and a deleted one."""
+    await create_tenant(SignupIn(name="Other", slug="other", admin_email="o@other.example.com"))
+    other = Customers((await tenant_by_slug("other"))["id"])  # type: ignore[index]
+    async with db.tenant_transaction(other.tenant_id, write=True):
+        theirs = await other.insert(name="Theirs", created_at=NOW, collected_at=NOW)
+    async with db.tenant_transaction(customers.tenant_id, write=True):
+        live = await customers.insert(name="Live", created_at=NOW, collected_at=NOW)
+        gone = await customers.insert(name="Gone", created_at=NOW, collected_at=NOW)
+        await customers.update(gone["id"], {"deleted_at": NOW})
+    ctx = SimpleNamespace(tenant_id=customers.tenant_id)  # what the check needs of a context
+    found: dict[str, Any] = {}
+    for label, customer_id in (
+        ("live", live["id"]),
+        ("other_tenant", theirs["id"]),
+        ("deleted", gone["id"]),
+    ):
+        try:
+            row = await sdk.require_customer(ctx, customer_id)
+            found[label] = {"name": row["name"]}
+        except sdk.NotFound as exc:
+            found[label] = {"status": exc.status, "detail": exc.detail}
+    return found
 
 
 if __name__ == "__main__":

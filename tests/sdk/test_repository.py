@@ -96,3 +96,14 @@ def test_aggregates_are_one_python_type_on_every_database(outcome: dict[str, Any
         [300, ["int", 2], ["datetime", "2026-03-01T09:00:00+00:00"]],
         [500, ["int", 3], ["datetime", "2026-03-01T10:00:00+00:00"]],
     ]
+
+
+def test_require_customer_is_404_for_another_tenants_customer_and_a_deleted_one(
+    outcome: dict[str, Any],
+):
+    gone = {"status": 404, "detail": "No such customer."}
+    assert outcome["require_customer"] == {
+        "live": {"name": "Live"},
+        "other_tenant": gone,
+        "deleted": gone,
+    }
