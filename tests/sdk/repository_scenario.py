@@ -13,6 +13,7 @@ from typing import Any
 
 from cli.runtime import migrate
 from core import db, sdk
+from core.domain.customers.repository import CustomerRepository
 from core.domain.customers.tables import Customer
 from core.domain.payments.tables import Payment
 from core.tenancy.tables import User
@@ -187,9 +188,52 @@ async def main() -> dict[str, Any]:
             for row in by_amount
         ),
     }
+    outcome["rows"] = await _rows(customers)
     outcome["require_customer"] = await _require_customer(customers)
     await db.stop()
     return outcome
+
+
+async def _rows(customers: Customers) -> dict[str, Any]:
+    """The types of a JSON column and a timestamp in every way the repository hands a row
+    back, for a row written with the JSON as text and a naive (UTC) timestamp."""
+    naive = NOW.replace(tzinfo=None)
+    async with db.tenant_transaction(customers.tenant_id, write=True):
+        inserted = await customers.insert(
+            name="Rows", attributes='{"a": [1]}', created_at=naive, collected_at=naive
+        )
+        updated = await customers.update(inserted["id"], {"name": "Rows!"})
+    cid = inserted["id"]
+    async with db.tenant_transaction(customers.tenant_id):
+        found = {
+            "insert": inserted,
+            "update": updated,
+            "get": await customers.get(cid),
+            "get_active": await CustomerRepository(customers.tenant_id).get_active(cid),
+            "get_for_update": await customers.get_for_update(cid),
+            "first_by": await customers.first_by(id=cid),
+            "first_by_any": await customers.first_by(id=[cid]),
+            "select": (await customers.select().where(Customer.id == cid))[0],
+            "select_first": await customers.select().where(Customer.id == cid).first(),
+            "select_columns": await customers.select(Customer.attributes, Customer.created_at)
+            .where(Customer.id == cid)
+            .first(),
+            "page": (await customers.page(Customer.id == cid, limit=5, cursor=None)).items[0],
+        }
+        aliased = (
+            await customers.select(Customer.attributes.as_alias("extra"))
+            .where(Customer.id == cid)
+            .first()
+        )
+    shapes = {
+        way: {
+            "attributes": [type(row["attributes"]).__name__, row["attributes"]],
+            "created_at": [type(row["created_at"]).__name__, str(row["created_at"].tzinfo)],
+        }
+        for way, row in found.items()
+    }
+    shapes["select_aliased"] = {"attributes": [type(aliased["extra"]).__name__, aliased["extra"]]}
+    return shapes
 
 
 async def _require_customer(customers: Customers) -> dict[str, Any]:

@@ -107,3 +107,25 @@ def test_require_customer_is_404_for_another_tenants_customer_and_a_deleted_one(
         "other_tenant": gone,
         "deleted": gone,
     }
+
+
+def test_rows_come_back_with_json_decoded_and_timestamps_aware(outcome: dict[str, Any]):
+    """Every way the repository hands a row back, on both databases (JSON written as text,
+    the timestamp naive)."""
+    rows = outcome["rows"]
+    shaped = {"attributes": ["dict", {"a": [1]}], "created_at": ["datetime", "UTC"]}
+    for way in (
+        "insert",
+        "update",
+        "get",
+        "get_active",
+        "get_for_update",
+        "first_by",
+        "first_by_any",
+        "select",
+        "select_first",
+        "select_columns",
+        "page",
+    ):
+        assert rows[way] == shaped, way
+    assert rows["select_aliased"] == {"attributes": ["dict", {"a": [1]}]}
