@@ -147,6 +147,7 @@ class ChannelService:
 
 
 def channel_view(row: dict[str, Any]) -> schemas.Channel:
+    # By hand: secrets are masked and the URL redacted.
     stored = dict(row["config"])
     if row["kind"] == ChannelKind.email:
         stored["password_set"] = bool(stored.pop("password_encrypted", None))
@@ -325,7 +326,8 @@ class MessageService:
 
 
 def message_view(row: dict[str, Any], *, masked: bool = False) -> schemas.Message:
-    """`masked`: the recipient as agents and viewers see contact details."""
+    """`masked`: the recipient as agents and viewers see contact details (by hand: the
+    mask, and `next_attempt_at` only while queued)."""
     queued = row["status"] == MessageStatus.queued
     return schemas.Message(
         id=row["id"],

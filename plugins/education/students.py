@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
+
 from core import sdk
 from plugins.education import lifecycle
 from plugins.education.config import ENROLLED_STAGES, EducationConfig, LifecycleStage, Tier
@@ -30,6 +32,7 @@ PENDING = "pending"
 
 
 def student_view(row: dict[str, Any]) -> Student:
+    # By hand: the tier in force, the override and the levels are assembled from columns.
     override = None
     if row["override_tier"] is not None:
         override = Override(
@@ -204,18 +207,7 @@ async def set_override(ctx: Ctx, customer_id: uuid.UUID, tier: Tier | None, reas
 
 
 def request_view(row: dict[str, Any]) -> OverrideRequest:
-    return OverrideRequest(
-        id=row["id"],
-        customer_id=row["customer_id"],
-        tier=row["tier"],
-        reason=row["reason"],
-        status=row["status"],
-        requested_by=row["requested_by"],
-        decided_by=row["decided_by"],
-        decided_at=row["decided_at"],
-        decision_note=row["decision_note"],
-        created_at=row["created_at"],
-    )
+    return msgspec.convert(row, OverrideRequest)
 
 
 async def request_override(

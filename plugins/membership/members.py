@@ -15,6 +15,7 @@ from plugins.membership.schemas import LevelChange, LevelCount, Member, Pin, Sta
 
 
 def member_view(config: MembershipConfig, currency: str, row: dict[str, Any]) -> Member:
+    # By hand: benefits and currency come from the config, the pin and window from columns.
     level = config.level(row["level"])
     pinned = None
     if row["pinned_level"] is not None:

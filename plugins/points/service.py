@@ -217,6 +217,7 @@ async def adjust(
 
 # -- catalogue and redemptions --------------------------------------------------------------
 def reward_view(row: dict[str, Any]) -> dict[str, Any]:
+    # The service's own dict (routes shape it into the response schema).
     return {"id": row["id"], "name": row["name"], "cost": row["cost"], "stock": row["stock"]}
 
 

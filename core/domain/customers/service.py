@@ -375,6 +375,7 @@ class CustomerService:
 
 
 def consent_view(row: dict[str, Any]) -> schemas.Consent:
+    # By hand: `active` is computed.
     return schemas.Consent(
         id=row["id"],
         customer_id=row["customer_id"],

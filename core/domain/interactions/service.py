@@ -80,14 +80,4 @@ class InteractionService:
 
 
 def interaction_view(row: dict[str, Any]) -> schemas.Interaction:
-    return schemas.Interaction(
-        id=row["id"],
-        customer_id=row["customer_id"],
-        channel=row["channel"],
-        direction=row["direction"],
-        summary=row["summary"],
-        kind=row["kind"],
-        occurred_at=row["occurred_at"],
-        staff_id=row["staff_id"],
-        created_at=row["created_at"],
-    )
+    return msgspec.convert(row, schemas.Interaction)

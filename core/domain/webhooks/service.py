@@ -136,6 +136,7 @@ class WebhookService:
 
 
 def webhook_view(row: dict[str, Any]) -> schemas.Webhook:
+    # By hand: `events` is a JSON list kept in a text column.
     return schemas.Webhook(
         id=row["id"],
         url=row["url"],
@@ -147,6 +148,7 @@ def webhook_view(row: dict[str, Any]) -> schemas.Webhook:
 
 
 def delivery_view(row: dict[str, Any]) -> schemas.Delivery:
+    # By hand: `next_attempt_at` is shown only while pending.
     return schemas.Delivery(
         id=row["id"],
         endpoint_id=row["endpoint_id"],
