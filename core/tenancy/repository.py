@@ -184,8 +184,8 @@ class TenantRepository(Generic[T]):
         row = self.table(**{k: v for k, v in values.items()})
         async with _typed_unique_errors(self.table):
             await self.table.insert(row)
-        values = {column._meta.name: getattr(row, column._meta.name) for column in self._columns()}
-        return RowShape.of(self.table).normalise(values)
+        stored = {column._meta.name: getattr(row, column._meta.name) for column in self._columns()}
+        return RowShape.of(self.table).normalise(stored)  # the values as given, typed as read
 
     async def insert_many(
         self, rows: Sequence[dict[str, Any]], *, skip_existing: bool = False

@@ -3,9 +3,10 @@
 Both databases hand a JSON column back as text (Piccolo on SQLite and PostgreSQL, asyncpg
 in `fetch_postgres` alike). A timestamptz column comes back aware on both (asyncpg's codec,
 Piccolo's SQLite converter), but a row `insert` returns holds the values as the caller
-passed them. `TenantRepository` shapes every row it returns with `RowShape` (its table's,
-worked out once), so callers read `row["attributes"]` as a dict and compare
-`row["created_at"]` with `utcnow()` without a helper of their own. `json_value` and
+passed them. With its table's `RowShape` (worked out once) `TenantRepository` decodes the
+JSON columns of every row it reads (the timestamps need nothing there: no per-row cost) and
+shapes the row `insert` returns whole, so callers read `row["attributes"]` as a dict and
+compare `row["created_at"]` with `utcnow()` without a helper of their own. `json_value` and
 `aware` are for the values that are not columns of a tenant row (a JSON document kept in
 a text column, a platform table's row).
 """

@@ -162,7 +162,7 @@ class AllocationRepository(sdk.TenantRepository[Allocation]):
 def _lot_of(row: dict[str, Any]) -> ledger.Lot:
     return ledger.Lot(
         id=row["id"],
-        earned_at=row["earned_at"],  # aware: the repository's rows are
+        earned_at=row["earned_at"],  # aware, as every repository row's timestamps
         expires_at=row["expires_at"],
         points=row["points"],
         remaining=row["remaining"],
