@@ -70,3 +70,36 @@ def test_aggregates_are_one_python_type_on_every_database(outcome: dict[str, Any
         [300, ["int", 2], ["datetime", "2026-03-01T09:00:00+00:00"]],
         [500, ["int", 3], ["datetime", "2026-03-01T10:00:00+00:00"]],
     ]
+
+
+def test_require_customer_is_404_for_another_tenants_customer_and_a_deleted_one(
+    outcome: dict[str, Any],
+):
+    gone = {"status": 404, "detail": "No such customer."}
+    assert outcome["require_customer"] == {
+        "live": {"name": "Live"},
+        "other_tenant": gone,
+        "deleted": gone,
+    }
+
+
+def test_rows_come_back_with_json_decoded_and_timestamps_aware(outcome: dict[str, Any]):
+    """Every way the repository hands a row back, on both databases (JSON written as text,
+    the timestamp naive)."""
+    rows = outcome["rows"]
+    shaped = {"attributes": ["dict", {"a": [1]}], "created_at": ["datetime", "UTC"]}
+    for way in (
+        "insert",
+        "update",
+        "get",
+        "get_active",
+        "get_for_update",
+        "first_by",
+        "first_by_any",
+        "select",
+        "select_first",
+        "select_columns",
+        "page",
+    ):
+        assert rows[way] == shaped, way
+    assert rows["select_aliased"] == {"attributes": ["dict", {"a": [1]}]}
