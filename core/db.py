@@ -22,6 +22,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from core.errors import UniqueViolation
 from core.settings import DATA_DIR
+from core.sqlite_pool import PooledSQLiteEngine
 
 PICCOLO_CONF = "core.piccolo_conf"
 
@@ -38,7 +39,7 @@ def create_engine(url: str) -> Engine:
         path = url.removeprefix("sqlite:///") or str(DATA_DIR / "patron.sqlite")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         # A generous busy timeout: writers queue behind the one immediate transaction.
-        return SQLiteEngine(path=path, timeout=30)
+        return PooledSQLiteEngine(path=path, timeout=30)
     raise ValueError(f"PATRON_DATABASE_URL must be postgresql://… or sqlite:///…, got {url!r}")
 
 
@@ -76,6 +77,8 @@ async def stop() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
+    elif isinstance(db, PooledSQLiteEngine):
+        await db.close_connections()
 
 
 async def _configure_sqlite(db: SQLiteEngine) -> None:
