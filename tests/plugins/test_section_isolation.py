@@ -13,21 +13,26 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.testing.postgres import PostgresCluster
 from tests.conftest import Api
 from tests.plugins.support import enable, eventually, new_customer, ok
 from tests.support.plugin_dist import install_plugin_dist
+from tests.support.postgres import PostgresCluster
 from tests.support.server import RunningServer, start_server
 
 BAD_SQL = """
+import uuid
+
 from core import sdk
-from core.tenancy.tables import Tenant
+
+
+class Nowhere(sdk.TenantRepository):
+    table = sdk.TenantTable  # abstract: no such table in the database
 
 
 class Hooks:
     @sdk.hookimpl
     async def patron_customer_section(self, ctx, customer):
-        await Tenant.raw("SELECT * FROM patron_no_such_table")
+        await Nowhere(ctx.tenant_id).first_by(id=uuid.UUID(str(customer["id"])))
         return {"reached": True}
 
 
