@@ -1,4 +1,5 @@
-"""`patron events drain`: a burst worker for the event outbox.
+"""`patron events drain`: a burst worker for the event outbox; `patron events schema`: the
+JSON Schema of webhook bodies.
 
 It delivers every due event to the plugins' hooks now, in this process (partition by
 partition, as the `deliver_outbox` job does), and exits once none is left: events another
@@ -173,3 +174,10 @@ def drain_command(
         )
         for plugin, error in event.errors.items():
             console.print(f"    {plugin}: {error}", highlight=False, markup=False, soft_wrap=True)
+
+
+@events_app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of a webhook body: one branch per event of the core and of the
+    installed plugins PATRON_PLUGINS allows (for generating clients and validating)."""
+    print_json(plugin_host().catalogue.webhook_schema())

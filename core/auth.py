@@ -41,6 +41,7 @@ from core.ids import parse_id
 from core.plugins.state import EnabledPlugins
 from core.tenancy.context import Role, TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
+from core.tenancy.rows import aware
 from core.tenancy.tables import ApiKey, TenantTable, User
 
 PLATFORM_PREFIX = "/api/v1/platform/"
@@ -189,11 +190,7 @@ async def _touch(row: dict[str, Any]) -> None:
     written by one statement shortly after (`api_keys` is the platform's credential index,
     not a tenant table, so one statement may name keys of many tenants)."""
     now = utcnow()
-    last = row["last_used_at"]
-    if isinstance(last, str):
-        last = datetime.datetime.fromisoformat(last)
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=datetime.UTC)
+    last = aware(row["last_used_at"])
     if last is None or now - last > LAST_USED_RESOLUTION:
         _touches[_as_uuid(row["key_id"])] = None
         if not _flushing:

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 import asyncpg
+import msgspec
 import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -82,6 +83,18 @@ class InvalidInput(PatronError):
         self.errors = [{"field": field, "message": message} for field, message in errors]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in self.errors)
         super().__init__(detail or summary or self.title)
+
+    @classmethod
+    def from_msgspec(
+        cls, exc: msgspec.ValidationError, prefix: str = "", whole: str | None = None
+    ) -> InvalidInput:
+        """msgspec's validation error as a 422 naming the field: `prefix` is the converted
+        document's name (`config` → `config.port`, `config[0]`), `whole` the field named when
+        the error is about the document itself (default: `prefix`, else "body")."""
+        message, _, at = str(exc).partition(" - at `")
+        path = at.rstrip("`").removeprefix("$")
+        field = prefix + path if prefix else path.removeprefix(".")
+        return cls([(field or whole or prefix or "body", message)])
 
     def extra(self) -> dict[str, Any]:
         return {"errors": self.errors}

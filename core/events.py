@@ -27,6 +27,7 @@ from core.jobs.context import job_context
 from core.jobs.webhooks import fan_out, webhook_subscribers
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
+from core.tenancy.rows import aware, json_value
 from core.tenancy.tables import TenantTable
 
 log = logging.getLogger("patron.events")
@@ -143,16 +144,6 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(2 ** max(attempts - 1, 0), 3600))
 
 
-def _as_aware(moment: Any) -> datetime.datetime:
-    if isinstance(moment, str):
-        moment = datetime.datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
-
-
-def _decode(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
-
-
 class OutboxDispatcher:
     """Delivers pending events to plugin hooks, one partition at a time.
 
@@ -192,7 +183,7 @@ class OutboxDispatcher:
                     .limit(BATCH)
                 )
             leased = await self._lease(
-                [r["id"] for r in rows if _as_aware(r["next_attempt_at"]) <= now], now
+                [r["id"] for r in rows if aware(r["next_attempt_at"]) <= now], now
             )
             batch = _Batch(self.host)
             held: set[Any] = set()
@@ -234,8 +225,8 @@ class OutboxDispatcher:
         subscriptions (or a job's plugin), then webhooks. True when all went well (the
         batch then marks it done); else only the failed subscribers are retried later."""
         ctx = await batch.context(event["tenant_id"], event["actor_id"])
-        done: list[str] = list(_decode(event["delivered_to"]))
-        payload = _decode(event["payload"])
+        done: list[str] = list(json_value(event["delivered_to"]))
+        payload = json_value(event["payload"])
         if ctx is None:
             outcome: dict[str, str | None] = {}
         elif event["kind"] == JOB:

@@ -35,6 +35,7 @@ from core.errors import Conflict, InvalidInput, PatronError, document_of
 from core.limits import BodyTooLarge, body_limit
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import TenantRepository, utcnow
+from core.tenancy.rows import aware
 from core.tenancy.tables import IdempotencyRecord, Tenant
 
 RETENTION = datetime.timedelta(hours=24)
@@ -87,10 +88,7 @@ async def purge_expired(now: datetime.datetime | None = None) -> int:
 
 
 def _created_at(record: dict[str, Any]) -> datetime.datetime:
-    value = record["created_at"]
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+    return aware(record["created_at"])
 
 
 async def _reserve(ctx: TenantContext, key: str, request_hash: str) -> dict | None:

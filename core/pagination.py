@@ -13,6 +13,7 @@ from litestar.params import Parameter
 
 from core.domain.types import plain, to_instant
 from core.errors import InvalidInput
+from core.tenancy.rows import aware
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -61,8 +62,8 @@ class Cursor(msgspec.Struct, frozen=True):
             if tag is None:
                 raise TypeError(f"a cursor key cannot be a {type(self.last_key).__name__}")
             value = self.last_key
-            if tag == "t" and value.tzinfo is None:  # SQLite may hand back naive UTC
-                value = value.replace(tzinfo=datetime.UTC)
+            if tag == "t":
+                value = aware(value)
             raw += [
                 tag,
                 value.isoformat() if tag in "td" else value if tag in "bif" else str(value),

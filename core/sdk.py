@@ -105,6 +105,7 @@ __all__ = [
     "UniqueViolation",
     "Excluding",
     "customer_exists",
+    "require_customer",
     "enqueue_job",
     "enqueue_jobs",
     "DEFAULT_LIMIT",
@@ -162,6 +163,15 @@ async def customer_exists(ctx: TenantScoped, customer_id: uuid.UUID | str) -> bo
         return await CustomerRepository(ctx.tenant_id).get_active(parsed) is not None
 
 
+async def require_customer(ctx: TenantScoped, customer_id: uuid.UUID | str) -> dict[str, Any]:
+    """The live (not deleted) customer of the caller's tenant, as a row; 404 "No such
+    customer." otherwise (another tenant's and a deleted one alike), as the core's own
+    routes answer. Joins the caller's transaction, or opens one."""
+    parsed = parse_id(str(customer_id))
+    async with tenant_transaction(ctx.tenant_id):
+        return await CustomerRepository(ctx.tenant_id).require_active(parsed)
+
+
 # -- acting on the tenant's data, in the plugin's name ----------------------------------------
 # Transactions: `create_task`, `cancel_task`, `record_timeline` and `queue_message` are
 # whole changes of their own: each joins the caller's transaction when there is one and
@@ -194,8 +204,7 @@ async def create_task(
     try:
         data = convert({k: v for k, v in fields.items() if v is not None}, TaskCreate)
     except msgspec.ValidationError as exc:
-        message, _, path = str(exc).partition(" - at `$.")
-        raise InvalidInput([(path.rstrip("`") or "task", message)]) from None
+        raise InvalidInput.from_msgspec(exc, whole="task") from None
     return await TaskService(tenant_of(ctx)).create(data, source=_plugin(ctx).name)
 
 

@@ -6,6 +6,7 @@
 - `server` is one running API per backend for the whole session; tests share
   it and stay apart by making their own tenants (`tenant`, `other_tenant`).
 - `api` builds httpx clients for that server and closes them afterwards.
+- `receiver` is a loopback webhook receiver (tests/support/webhooks.py).
 - `postgres` is the session's PostgreSQL cluster, started only when a test
   needs it, so a SQLite-only run never starts one.
 - `@pytest.mark.postgres_only` limits a test to PostgreSQL: its "sqlite"
@@ -15,7 +16,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,28 +27,9 @@ from core.testing.http import Api, Tenant
 from core.testing.postgres import PostgresCluster
 from core.testing.server import RunningServer, start_server
 from tests.support import fixture_plugins
-
-# Test modules import the helper types from here (`from tests.conftest import Tenant`).
-__all__ = ["Api", "Tenant"]
-
-ALL_BACKENDS = ("sqlite", "postgresql")
-
-
-def selected_backends() -> list[str]:
-    """The backends named in PATRON_TEST_BACKENDS, or all of them."""
-    raw = os.environ.get("PATRON_TEST_BACKENDS", "").strip()
-    if not raw:
-        return list(ALL_BACKENDS)
-    chosen = [name.strip() for name in raw.split(",") if name.strip()]
-    unknown = sorted(set(chosen) - set(ALL_BACKENDS))
-    if unknown or not chosen:
-        raise pytest.UsageError(
-            f"PATRON_TEST_BACKENDS={raw!r}: use a comma list of {', '.join(ALL_BACKENDS)}"
-        )
-    return [name for name in ALL_BACKENDS if name in chosen]
-
-
-BACKENDS = selected_backends()
+from tests.support.backends import BACKENDS
+from tests.support.servers import api_for
+from tests.support.webhooks import Receiver
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,17 +40,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Apply `postgres_only`: drop its non-PostgreSQL instances, skip it when
-    PostgreSQL is not selected at all."""
+    PostgreSQL is not selected at all.
+
+    Group the tests by backend for pytest-xdist (`--dist loadgroup`): each test process
+    then runs one backend's tests, so it starts that backend's server once and never
+    switches between them (pytest keeps one instance of a parametrised session fixture
+    at a time). Tests without a backend are spread over the processes one by one."""
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        if backend is not None:
+            item.add_marker(pytest.mark.xdist_group(backend))
         if item.get_closest_marker("postgres_only") is None:
             kept.append(item)
             continue
-        callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("backend") if callspec else None
         if backend is not None and backend != "postgresql":
             dropped.append(item)
             continue
@@ -127,11 +116,8 @@ def server(
 @pytest.fixture
 def api(server: RunningServer) -> Iterator[Api]:
     """Client factory for the current backend's server; closes its clients."""
-    helper = Api(server)
-    try:
+    with api_for(server) as helper:
         yield helper
-    finally:
-        helper.close()
 
 
 @pytest.fixture
@@ -144,3 +130,13 @@ def tenant(api: Api) -> Tenant:
 def other_tenant(api: Api) -> Tenant:
     """A second fresh tenant, for isolation tests."""
     return api.new_tenant()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A loopback webhook receiver (tests/support/webhooks.py), stopped afterwards."""
+    r = Receiver()
+    try:
+        yield r
+    finally:
+        r.stop()

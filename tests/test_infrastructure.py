@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.support.postgres import PostgresCluster
+from core.testing.postgres import PostgresCluster
 
 pytestmark = pytest.mark.postgres_only
 

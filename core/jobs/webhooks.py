@@ -50,6 +50,7 @@ from core.net.destinations import (
 )
 from core.settings import Settings
 from core.tenancy.repository import utcnow
+from core.tenancy.rows import aware, json_value
 
 log = logging.getLogger("patron.webhooks")
 
@@ -60,22 +61,12 @@ DISABLE_AFTER = 5  # deliveries failing for good in a row disable the endpoint
 USER_AGENT = "Patron-Webhooks/1"
 
 
-def _decode(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
-
-
-def _as_aware(moment: Any) -> datetime.datetime:
-    if isinstance(moment, str):
-        moment = datetime.datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
-
-
 def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def subscribed(events: Any, event_type: str) -> bool:
-    names = _decode(events)
+    names = json_value(events)
     return ALL_EVENTS in names or event_type in names
 
 
@@ -84,8 +75,8 @@ def message(event: dict[str, Any]) -> str:
     return msgspec.json.encode(
         {
             "type": event["type"],
-            "timestamp": _as_aware(event["created_at"]).isoformat(),
-            "data": _decode(event["payload"]),
+            "timestamp": aware(event["created_at"]).isoformat(),
+            "data": json_value(event["payload"]),
         }
     ).decode()
 

@@ -109,6 +109,4 @@ def validate_config(kind: ChannelKind, config: dict[str, Any]) -> Any:
     try:
         return msgspec.convert(config, type=CONFIGS[kind])
     except msgspec.ValidationError as exc:
-        message, _, path = str(exc).partition(" - at `")
-        where = "config" + path.rstrip("`").removeprefix("$") if path else "config"
-        raise InvalidInput([(where, message)]) from None
+        raise InvalidInput.from_msgspec(exc, prefix="config") from None

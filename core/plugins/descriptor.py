@@ -218,9 +218,7 @@ class PluginDescriptor(Generic[ConfigT]):
         try:
             config = msgspec.convert(raw, self.config, strict=True)
         except msgspec.ValidationError as exc:
-            message, _, path = str(exc).partition(" - at `")
-            where = "config" + path.rstrip("`").removeprefix("$") if path else "config"
-            raise InvalidInput([(where, message)]) from None
+            raise InvalidInput.from_msgspec(exc, prefix="config") from None
         self.check_schedule_times(config)
         return config
 

@@ -22,7 +22,7 @@ from litestar import Litestar, Router
 from litestar.di import Provide
 
 from core.catalogue import Catalogue
-from core.db import savepoint
+from core.db import require_transaction, savepoint
 from core.errors import InvalidInput
 from core.plugins import hookspecs
 from core.plugins.context import PluginContext
@@ -259,7 +259,12 @@ class PluginHost:
         current: dict[str, Any] | None,
         change: dict[str, Any],
     ) -> None:
-        """Raise the first plugin veto of a core write, if any (plugins asked in name order)."""
+        """Raise the first plugin veto of a core write, if any (plugins asked in name order).
+
+        Asked first thing inside the write's transaction, for every write, so that the
+        facts a plugin decides on are the ones the write commits against: outside one this
+        raises `TransactionRequired`."""
+        require_transaction(f"asking plugins to veto {action}")
         for impl in self.vetoers(ctx):
             verdict = impl.function(
                 ctx=self.bind(ctx, impl.plugin_name), action=action, current=current, change=change

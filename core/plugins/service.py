@@ -17,7 +17,6 @@ from core.plugins.state import (
     PluginConfigChange,
     PluginConfigChangeRepository,
     TenantPluginRepository,
-    decode_json,
 )
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
@@ -71,7 +70,7 @@ class PluginService:
         config = msgspec.to_builtins(descriptor.parse_config(raw_config))
         async with db.tenant_transaction(self.ctx.tenant_id, write=True):
             row = await self.states.of(name)
-            old = decode_json(row["config"]) if row else None
+            old = row["config"] if row else None
             was_enabled = bool(row and row["enabled"])
             if was_enabled and old == config:
                 return self._state(descriptor, row)
@@ -106,7 +105,7 @@ class PluginService:
                 row["id"],
                 {"enabled": False, "updated_at": utcnow(), "updated_by": self.ctx.user_id},
             )
-            await self._record(name, "disabled", decode_json(row["config"]), None)
+            await self._record(name, "disabled", row["config"], None)
             await events.emit(self.ctx, PluginDisabled(plugin=name))
 
     async def history(self, name: str) -> builtins.list[PluginConfigChangeOut]:
@@ -121,8 +120,8 @@ class PluginService:
             PluginConfigChangeOut(
                 plugin=row["plugin"],
                 action=row["action"],
-                old_config=decode_json(row["old_config"]),
-                new_config=decode_json(row["new_config"]),
+                old_config=row["old_config"],
+                new_config=row["new_config"],
                 changed_by=row["changed_by"],
                 changed_at=row["changed_at"],
             )
@@ -145,7 +144,7 @@ class PluginService:
         credentials_changed(self.ctx.tenant_id)
 
     def _state(self, descriptor: PluginDescriptor, row: dict | None) -> PluginStateOut:
-        stored = decode_json(row["config"]) if row else None
+        stored = row["config"] if row else None
         config = msgspec.to_builtins(
             msgspec.convert(stored, descriptor.config)
             if stored is not None

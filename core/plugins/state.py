@@ -58,10 +58,6 @@ class PluginConfigChangeRepository(TenantRepository[PluginConfigChange]):
     table = PluginConfigChange
 
 
-def decode_json(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
-
-
 class EnabledPlugins:
     """Loads a tenant's enabled plugins and parsed configs, cached per revision."""
 
@@ -84,9 +80,7 @@ class EnabledPlugins:
                 continue
             # Stored configs were validated on the way in; defaults fill keys added since.
             try:
-                configs[row["plugin"]] = msgspec.convert(
-                    decode_json(row["config"]), descriptor.config
-                )
+                configs[row["plugin"]] = msgspec.convert(row["config"], descriptor.config)
             except msgspec.ValidationError as exc:
                 log.error(
                     "tenant %s: stored config of %s no longer valid, plugin skipped: %s",

@@ -36,6 +36,8 @@ from piccolo.columns import (
 )
 from piccolo.query.functions.aggregate import Avg, Count, Max, Min, Sum
 
+from core.tenancy.rows import aware
+
 Aggregate = Count | Sum | Avg | Min | Max
 INTEGERS = (Integer, BigInt, SmallInt)
 FLOATS = (Real, DoublePrecision)
@@ -49,10 +51,9 @@ def column_of(aggregate: Any) -> Column | None:
 
 def _as_column_type(column: Column, value: Any) -> Any:
     if isinstance(column, Timestamptz):
-        moment = value if isinstance(value, datetime.datetime) else _datetime(value)
-        if moment.tzinfo is None:  # SQLite keeps UTC
-            moment = moment.replace(tzinfo=datetime.UTC)
-        return moment.astimezone(datetime.UTC)
+        return aware(
+            value if isinstance(value, datetime.datetime) else _datetime(value)
+        ).astimezone(datetime.UTC)
     if isinstance(column, Timestamp):
         return value if isinstance(value, datetime.datetime) else _datetime(value)
     if isinstance(column, Date):

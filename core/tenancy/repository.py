@@ -4,14 +4,17 @@ A repository is constructed with a tenant id and every query it builds is filter
 it; there is no method that takes a row id without the tenant. A test walks the source
 tree and fails when a tenant table is queried anywhere else.
 
-Writes that break a unique key raise `UniqueViolation` on both databases, and aggregates
-come back as one Python type on both (`core.tenancy.aggregates`).
+Rows come back as one shape on both databases, JSON columns decoded and timestamps aware
+(`core.tenancy.rows`), whether a helper here or the caller ran the `select()`. Writes that
+break a unique key raise `UniqueViolation` on both databases, and aggregates come back as
+one Python type on both (`core.tenancy.aggregates`).
 """
 
 from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -27,6 +30,7 @@ from core.db import fetch_postgres, is_postgres, unique_violation
 from core.ids import uuid7
 from core.pagination import Cursor, Page
 from core.tenancy.aggregates import normalise
+from core.tenancy.rows import RowShape, decode_columns
 from core.tenancy.tables import TenantTable
 
 T = TypeVar("T", bound=TenantTable)
@@ -63,7 +67,10 @@ class TenantRepository(Generic[T]):
         return self.table.tenant_id == self.tenant_id
 
     def select(self, *columns: Any) -> Select:
-        return self.table.select(*columns).where(self._mine())
+        """The tenant's rows; JSON columns among `columns` come back decoded."""
+        query = self.table.select(*columns).where(self._mine())
+        names = RowShape.of(self.table).selected_json(query.columns_delegate.selected_columns)
+        return query.callback(functools.partial(decode_columns, names)) if names else query
 
     def count(self) -> Count:
         return self.table.count().where(self._mine())
@@ -91,7 +98,7 @@ class TenantRepository(Generic[T]):
         columns, e.g. a subquery); the same row as `select()`."""
         statement = self._get_statement(condition, extra)
         rows = await fetch_postgres(statement, self.tenant_id, row_id)
-        return rows[0] if rows else None
+        return decode_columns(RowShape.of(self.table).json, rows[0]) if rows else None
 
     async def first_by(self, **equal: Any) -> dict | None:
         """The first row whose columns equal the given values (a list or tuple: any of its
@@ -110,7 +117,7 @@ class TenantRepository(Generic[T]):
         pairs = zip(shape, equal.values(), strict=True)
         values = [list(v) if many else v for (_, many), v in pairs]
         rows = await fetch_postgres(statement, self.tenant_id, *values)
-        return rows[0] if rows else None
+        return decode_columns(RowShape.of(self.table).json, rows[0]) if rows else None
 
     @classmethod
     def _first_by_statement(cls, shape: tuple[tuple[str, bool], ...]) -> str:
@@ -196,7 +203,8 @@ class TenantRepository(Generic[T]):
                 await fetch_postgres(self._insert_statement(), *values_in)
             else:
                 await self.table.insert(row)
-        return {column._meta.name: getattr(row, column._meta.name) for column in self._columns()}
+        stored = {column._meta.name: getattr(row, column._meta.name) for column in self._columns()}
+        return RowShape.of(self.table).normalise(stored)  # the values as given, typed as read
 
     async def insert_many(
         self, rows: Sequence[dict[str, Any]], *, skip_existing: bool = False

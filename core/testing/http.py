@@ -70,6 +70,7 @@ class Api:
 
     def __init__(self, server: RunningServer) -> None:
         self.server = server
+        self.tenants: list[Tenant] = []  # made by `new_tenant`, in order
         self._clients: list[httpx.Client] = []
 
     def client(self, key: str | None = None) -> httpx.Client:
@@ -98,7 +99,7 @@ class Api:
         with self.client(self.server.operator_token) as operator:
             answer = created(operator.post("/platform/tenants", json=body))
         tenant = answer["tenant"]
-        return Tenant(
+        made = Tenant(
             id=str(tenant["id"]),
             slug=str(tenant["slug"]),
             data=tenant,
@@ -106,6 +107,8 @@ class Api:
             client=self.client(answer["api_key"]),
             _api=self,
         )
+        self.tenants.append(made)
+        return made
 
     def close(self) -> None:
         for client in self._clients:

@@ -160,15 +160,16 @@ def _patron_reported_failures() -> set[str]:
 
 @pytest.fixture
 def patron_run_events(
-    patron_server: RunningServer, _patron_reported_failures: set[str]
+    patron_server: RunningServer, patron_api: Api, _patron_reported_failures: set[str]
 ) -> Callable[..., dict[str, Any]]:
     """`run(check=True) -> {"relayed": n, "failing": [...]}`: deliver every pending event
     to the plugins' hooks now (`patron events drain` against the server's database) and
     return once none is left.
 
     Hooks run after the change that caused them committed, from the outbox; call this
-    between the request and the assertions on their effects. With `check`, an event whose
-    delivery failed since the last call fails the test with the plugin's error."""
+    between the request and the assertions on their effects. With `check`, an event of a
+    tenant this test made whose delivery failed since the last call fails the test with
+    the plugin's error (other tests' failures are theirs, whatever order tests run in)."""
 
     def run(check: bool = True, timeout: float = DRAIN_TIMEOUT) -> dict[str, Any]:
         drained = patron_server.cli(
@@ -177,7 +178,12 @@ def patron_run_events(
         if drained.returncode != 0:
             raise AssertionError(f"`patron events drain` failed:\n{drained.stderr}")
         result: dict[str, Any] = json.loads(drained.stdout)
-        new = [e for e in result["failing"] if e["id"] not in _patron_reported_failures]
+        mine = {tenant.id for tenant in patron_api.tenants}
+        new = [
+            e
+            for e in result["failing"]
+            if e["tenant_id"] in mine and e["id"] not in _patron_reported_failures
+        ]
         _patron_reported_failures.update(e["id"] for e in new)
         if check and new:
             raise AssertionError(

@@ -7,6 +7,8 @@ import datetime
 import uuid
 from typing import Any
 
+import msgspec
+
 from core import sdk
 from plugins.education.config import EducationConfig
 from plugins.education.context import Ctx
@@ -22,17 +24,7 @@ REMINDER_AT = datetime.time(9, 0)
 
 
 def enrollment_view(row: dict[str, Any]) -> Enrollment:
-    return Enrollment(
-        id=row["id"],
-        customer_id=row["customer_id"],
-        course=row["course"],
-        starts_on=row["starts_on"],
-        ends_on=row["ends_on"],
-        fee=row["fee"],
-        currency=row["currency"],
-        reminder_task_id=row["reminder_task_id"],
-        created_at=row["created_at"],
-    )
+    return msgspec.convert(row, Enrollment)
 
 
 def as_date(value: Any) -> datetime.date:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -143,10 +142,8 @@ class ServiceLogRepository(sdk.TenantRepository[ServiceLog]):
 
     @staticmethod
     def detail(row: dict[str, Any] | None) -> dict[str, Any]:
-        """A row's `detail` (JSON: text on SQLite, decoded on PostgreSQL)."""
+        """A row's `detail` (a JSON object; {} when there is none)."""
         value = None if row is None else row["detail"]
-        if isinstance(value, str | bytes):
-            value = json.loads(value)
         return value if isinstance(value, dict) else {}
 
     async def served(self, service: str, cause: str) -> dict | None:

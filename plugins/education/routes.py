@@ -58,7 +58,7 @@ async def list_tier_changes(plugin_ctx: Ctx, customer_id: str) -> list[TierChang
     """Every change of the student's tier in force, newest first."""
     wanted = customer_id_of(customer_id)
     async with sdk.tenant_transaction(plugin_ctx.tenant_id):
-        await students.require_customer(plugin_ctx, wanted)
+        await sdk.require_customer(plugin_ctx, wanted)
         rows = await TierChangeRepository(plugin_ctx.tenant_id).of_customer(wanted)
     return [TierChange(**{f: row[f] for f in TierChange.__struct_fields__}) for row in rows]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
+
 from core import sdk
 from plugins.education import lifecycle
 from plugins.education.config import ENROLLED_STAGES, EducationConfig, LifecycleStage, Tier
@@ -30,6 +32,7 @@ PENDING = "pending"
 
 
 def student_view(row: dict[str, Any]) -> Student:
+    # By hand: the tier in force, the override and the levels are assembled from columns.
     override = None
     if row["override_tier"] is not None:
         override = Override(
@@ -74,15 +77,10 @@ def unsaved_view(customer_id: uuid.UUID, config: EducationConfig, facts: Facts) 
     )
 
 
-async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
-    if not await sdk.customer_exists(ctx, customer_id):
-        raise sdk.NotFound("No such customer.")
-
-
 async def require_person(ctx: Ctx, customer_id: uuid.UUID, field: str = "customer_id") -> None:
     """A customer of the caller's tenant (404) who may be a student: not an organisation
     (422 naming `field`)."""
-    await require_customer(ctx, customer_id)
+    await sdk.require_customer(ctx, customer_id)
     if await organizations(ctx, [customer_id]):
         raise sdk.InvalidInput([(field, "an organization is never a student")])
 
@@ -141,7 +139,7 @@ async def update_profile(ctx: Ctx, customer_id: uuid.UUID, data: StudentIn) -> S
 async def get_student(ctx: Ctx, customer_id: uuid.UUID) -> Student:
     """The student of a customer of the caller's tenant (404 for any other id)."""
     async with sdk.tenant_transaction(ctx.tenant_id):
-        await require_customer(ctx, customer_id)
+        await sdk.require_customer(ctx, customer_id)
         found = await student_of(ctx, customer_id)
     if found is None:
         raise sdk.NotFound("Not a student: no profile and no enrolment.")
@@ -209,25 +207,14 @@ async def set_override(ctx: Ctx, customer_id: uuid.UUID, tier: Tier | None, reas
 
 
 def request_view(row: dict[str, Any]) -> OverrideRequest:
-    return OverrideRequest(
-        id=row["id"],
-        customer_id=row["customer_id"],
-        tier=row["tier"],
-        reason=row["reason"],
-        status=row["status"],
-        requested_by=row["requested_by"],
-        decided_by=row["decided_by"],
-        decided_at=row["decided_at"],
-        decision_note=row["decision_note"],
-        created_at=row["created_at"],
-    )
+    return msgspec.convert(row, OverrideRequest)
 
 
 async def request_override(
     ctx: Ctx, customer_id: uuid.UUID, tier: Tier, reason: str
 ) -> OverrideRequest:
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        await require_customer(ctx, customer_id)
+        await sdk.require_customer(ctx, customer_id)
         row = await OverrideRequestRepository(ctx.tenant_id).insert(
             customer_id=customer_id,
             tier=str(tier),

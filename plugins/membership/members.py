@@ -15,6 +15,7 @@ from plugins.membership.schemas import LevelChange, LevelCount, Member, Pin, Sta
 
 
 def member_view(config: MembershipConfig, currency: str, row: dict[str, Any]) -> Member:
+    # By hand: benefits and currency come from the config, the pin and window from columns.
     level = config.level(row["level"])
     pinned = None
     if row["pinned_level"] is not None:
@@ -36,11 +37,6 @@ def member_view(config: MembershipConfig, currency: str, row: dict[str, Any]) ->
         currency=config.currency_of(currency),
         evaluated_at=row["evaluated_at"],
     )
-
-
-async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
-    if not await sdk.customer_exists(ctx, customer_id):
-        raise sdk.NotFound("No such customer.")
 
 
 async def member_of(ctx: Ctx, customer_id: uuid.UUID) -> Member:
@@ -85,12 +81,12 @@ def unevaluated_view(
 
 async def get_member(ctx: Ctx, customer_id: uuid.UUID) -> Member:
     """The member of a customer of the caller's tenant (404 for any other id)."""
-    await require_customer(ctx, customer_id)
+    await sdk.require_customer(ctx, customer_id)
     return await member_of(ctx, customer_id)
 
 
 async def level_changes(ctx: Ctx, customer_id: uuid.UUID) -> list[LevelChange]:
-    await require_customer(ctx, customer_id)
+    await sdk.require_customer(ctx, customer_id)
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await LevelChangeRepository(ctx.tenant_id).of_customer(customer_id)
     return [LevelChange(**{f: row[f] for f in LevelChange.__struct_fields__}) for row in rows]
@@ -110,7 +106,7 @@ async def set_pin(
         raise sdk.InvalidInput([("level", f"not one of this tenant's levels: {names}")])
     members = MemberRepository(ctx.tenant_id)
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
-        await require_customer(ctx, customer_id)
+        await sdk.require_customer(ctx, customer_id)
         await reevaluate(ctx, [customer_id], "before pin")
         row = await members.of(customer_id)
         assert row is not None

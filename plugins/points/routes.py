@@ -54,7 +54,7 @@ async def get_account(plugin_ctx: Ctx, customer_id: str) -> Account:
     """`{balance, earned, redeemed, expired, owed}`; the stored balance is checked against
     the sum of the customer's entries."""
     wanted = id_or_404(customer_id, "customer")
-    await service.require_customer(plugin_ctx, wanted)
+    await sdk.require_customer(plugin_ctx, wanted)
     return Account(**await service.account_view(plugin_ctx, wanted))
 
 
@@ -67,7 +67,7 @@ async def list_entries(
 ) -> sdk.Page[Entry]:
     """The customer's ledger entries, newest first."""
     wanted = id_or_404(customer_id, "customer")
-    await service.require_customer(plugin_ctx, wanted)
+    await sdk.require_customer(plugin_ctx, wanted)
     repo = EntryRepository(plugin_ctx.tenant_id)
     async with sdk.tenant_transaction(plugin_ctx.tenant_id):
         page = await repo.page(

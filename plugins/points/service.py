@@ -58,11 +58,6 @@ async def once(tenant_id: uuid.UUID, work: Callable[[], Awaitable[T]]) -> T | No
         return None
 
 
-async def require_customer(ctx: Ctx, customer_id: uuid.UUID) -> None:
-    if not await sdk.customer_exists(ctx, customer_id):
-        raise sdk.NotFound("No such customer.")
-
-
 # -- earning --------------------------------------------------------------------------------
 async def earn(
     ctx: Ctx,
@@ -185,7 +180,7 @@ async def award(
     points: int,
     reason: str,
 ) -> dict[str, Any]:
-    await require_customer(ctx, customer_id)
+    await sdk.require_customer(ctx, customer_id)
     cause = f"award:{sdk.uuid7()}"
     await earn(ctx, customer_id, points, cause, "award", reason=reason, timeline=True)
     return await account_view(ctx, customer_id)
@@ -197,7 +192,7 @@ async def adjust(
     points: int,
     reason: str,
 ) -> dict[str, Any]:
-    await require_customer(ctx, customer_id)
+    await sdk.require_customer(ctx, customer_id)
     cause = f"adjust:{sdk.uuid7()}"
     now = sdk.utcnow()
     expires_at = expiry_of(ctx, now)
@@ -222,6 +217,7 @@ async def adjust(
 
 # -- catalogue and redemptions --------------------------------------------------------------
 def reward_view(row: dict[str, Any]) -> dict[str, Any]:
+    # The service's own dict (routes shape it into the response schema).
     return {"id": row["id"], "name": row["name"], "cost": row["cost"], "stock": row["stock"]}
 
 
@@ -267,7 +263,7 @@ async def redeem(
     rewards = RewardRepository(ctx.tenant_id)
 
     async def work() -> dict[str, Any]:
-        await require_customer(ctx, customer_id)  # joins this transaction
+        await sdk.require_customer(ctx, customer_id)  # joins this transaction
         # The account first, then the reward: every path locks in this order.
         account = await AccountRepository(ctx.tenant_id).locked(customer_id)
         cost, label = points, reward

@@ -162,18 +162,12 @@ class AllocationRepository(sdk.TenantRepository[Allocation]):
 def _lot_of(row: dict[str, Any]) -> ledger.Lot:
     return ledger.Lot(
         id=row["id"],
-        earned_at=_aware(row["earned_at"]),
-        expires_at=None if row["expires_at"] is None else _aware(row["expires_at"]),
+        earned_at=row["earned_at"],  # aware, as every repository row's timestamps
+        expires_at=row["expires_at"],
         points=row["points"],
         remaining=row["remaining"],
         expired=bool(row["expired"]),
     )
-
-
-def _aware(value: Any) -> datetime.datetime:
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
 class Posted:

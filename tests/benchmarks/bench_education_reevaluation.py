@@ -47,8 +47,8 @@ from typing import Any
 import asyncpg
 
 from core.ids import uuid7
-from tests.support.postgres import APP_DATABASE, PostgresCluster
-from tests.support.server import REPO_ROOT, cli_command
+from core.testing.postgres import APP_DATABASE, PostgresCluster
+from core.testing.server import REPO_ROOT, cli_command
 
 STUDENTS = 100_000
 TARGET_SECONDS = 10.0

@@ -18,9 +18,9 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.support.plugin_dist import install_plugin_dist
-from tests.support.postgres import PostgresCluster
-from tests.support.server import REPO_ROOT, cli_command
+from core.testing.postgres import PostgresCluster
+from core.testing.server import REPO_ROOT, cli_command
+from tests.support.plugin_dist import install_plugin_module
 
 EVENTS = 20_000
 CUSTOMERS = 2_000
@@ -91,8 +91,7 @@ async def run(plugin_dir: Path) -> tuple[float, int]:
 def main() -> int:
     with tempfile.TemporaryDirectory() as plugin_dir, PostgresCluster() as cluster:
         root = Path(plugin_dir)
-        (root / "patron_counter.py").write_text(PLUGIN)
-        install_plugin_dist(root, "patron-counter", {"counter": "patron_counter:PLUGIN"})
+        install_plugin_module(root, "counter", PLUGIN)
         sys.path.insert(0, plugin_dir)
         os.environ.update(
             PATRON_DATABASE_URL=cluster.app_dsn,

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.postgres import PostgresCluster
-from tests.support.server import REPO_ROOT, start_server
+from core.testing.postgres import PostgresCluster
+from core.testing.server import REPO_ROOT, start_server
 
 PLUGINS = [f"bench{i}" for i in range(1, 7)]
 CONCURRENCY = 16

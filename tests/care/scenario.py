@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import msgspec
@@ -28,7 +26,6 @@ from core.crypto import FieldCipher
 from core.domain.customers.schemas import ConsentCreate, CustomerCreate
 from core.domain.customers.service import CustomerService
 from core.domain.tasks.repository import TaskRepository
-from core.events import PARTITIONS, OutboxDispatcher
 from core.messaging.repository import MessageRepository
 from core.messaging.schemas import ChannelIn, ChannelKind
 from core.messaging.service import ChannelService, MessageSender, deliver_message
@@ -45,6 +42,8 @@ from plugins.education.config import Intent, Tier
 from plugins.education.schemas import EnrollmentIn, StudentIn
 from tenants.provisioning import create_tenant, owner_context, tenant_by_slug, update_tenant
 from tenants.schemas import SignupIn, TenantPatch
+from tests.support import loopback
+from tests.support.in_process import drain
 
 ZONES = {"kiritimati": "Pacific/Kiritimati", "pago": "Pacific/Pago_Pago"}
 PEOPLE = (
@@ -78,7 +77,7 @@ class Gateway:
         self.bodies: list[str] = []
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(loopback.QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
                 gateway.bodies.append(json.loads(self.rfile.read(length))["body"])
@@ -87,12 +86,8 @@ class Gateway:
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = loopback.start(Handler)
+        self.url = loopback.base_url(self.server) + "/sms"
 
 
 async def tenant_ctx(
@@ -113,12 +108,6 @@ async def tenant_ctx(
         plugins={name: host.descriptors[name].parse_config(c) for name, c in enabled.items()},
     )
     return owner if care is None else host.bind(owner, "care")
-
-
-async def drain(host: PluginHost) -> None:
-    dispatcher = OutboxDispatcher(host)
-    while sum([await dispatcher.drain(p) for p in range(PARTITIONS)]):
-        pass
 
 
 async def messages(ctx: Any) -> list[dict[str, Any]]:

@@ -3,16 +3,12 @@ who gets which message, on which local day, once."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import BACKENDS
-from tests.support.server import REPO_ROOT
+from tests.support.backends import BACKENDS
+from tests.support.scenario import run_scenario, scenario_database
 
 WITHDRAWN = "marketing consent withdrawn"
 NO_CONSENT = "no active marketing consent (tenant setting marketing_consent: opt_in)"
@@ -22,28 +18,8 @@ NO_CONSENT = "no active marketing consent (tenant setting marketing_consent: opt
 def outcome(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
-    tmp = tmp_path_factory.mktemp("care")
-    url = f"sqlite:///{Path(tmp) / 'db.sqlite'}"
-    if request.param == "postgresql":  # as the app role: row-level security applies
-        url = request.getfixturevalue("postgres").create_database()
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.care.scenario"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(REPO_ROOT),
-            "PICCOLO_CONF": "core.piccolo_conf",
-            "PATRON_PLUGINS": "care,education",
-            "PATRON_DATABASE_URL": url,
-            "PATRON_SECRET_KEY": "x" * 40,
-        },
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return found
+    url = scenario_database(request.param, request, tmp_path_factory, "care")
+    return run_scenario("tests.care.scenario", url, plugins="care,education")
 
 
 # -- the consent gate (api.md §4) ------------------------------------------------------------

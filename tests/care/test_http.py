@@ -3,8 +3,9 @@ segment, the messages list with purpose and status, the tenant's `marketing_cons
 
 from __future__ import annotations
 
-from tests.conftest import Tenant
-from tests.plugins.support import eventually, field_errors
+from core.testing.http import Tenant
+from tests.support.expect import field_errors
+from tests.support.wait import eventually
 
 
 def test_templates_with_unknown_fields_are_refused_naming_the_field(tenant: Tenant):

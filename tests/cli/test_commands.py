@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.postgres import free_port
-from tests.support.server import REPO_ROOT, cli_command
+from core.testing.postgres import free_port
+from core.testing.server import REPO_ROOT, cli_command
 
 KEY = re.compile(r"pat_[A-Za-z0-9_-]{40,}")
 

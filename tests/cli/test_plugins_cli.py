@@ -216,3 +216,15 @@ def test_events_drain_runs_the_hooks_once_and_reports_failures(patron, acme: str
     assert failing["type"] == "plugin.enabled" and failing["status"] == "pending"
     assert "broke on purpose" in failing["errors"]["faulty"]
     assert "broke on purpose" in patron("events", "drain").stdout
+
+
+def test_events_schema_describes_every_webhook_body_plugin_events_included(patron):
+    schema = json.loads(patron("events", "schema").stdout)
+    branches = {b["properties"]["type"]["const"]: b for b in schema["oneOf"]}
+    # the core's events and the installed plugins' own (points is built in)
+    assert {"customer.created", "payment.recorded", "interaction.logged"} <= set(branches)
+    assert "points.earned" in branches and "interaction.loged" not in branches
+    body = branches["payment.recorded"]
+    assert body["required"] == ["type", "timestamp", "data"]
+    payment = schema["$defs"][body["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
+    assert payment["required"] == ["payment"]

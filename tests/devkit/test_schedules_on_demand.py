@@ -5,18 +5,10 @@ own) and the `patron_run_schedule` fixture, with a time of day from the tenant's
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 
-
-def _wait_for(client, path: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.get(path).json()
-        if run["status"] in {"done", "failed"} or time.monotonic() > deadline:
-            return run
-        time.sleep(0.1)
+from tests.support.wait import finished_run
 
 
 def _tasks(tenant) -> list[str]:
@@ -55,7 +47,7 @@ def test_run_on_demand_through_the_api(patron_tenant_factory, patron_client):
     response = admin.post("/plugins/stamps/schedules/reminders/runs")
     assert response.status_code == 202, response.text
     run_id = response.json()["id"]
-    run = _wait_for(admin, f"/plugins/stamps/schedules/reminders/runs/{run_id}")
+    run = finished_run(admin, f"/plugins/stamps/schedules/reminders/runs/{run_id}")
     assert run["status"] == "done", run
     assert len(_tasks(tenant)) == 1
     # Only admins run schedules; anyone reads a run.
@@ -86,7 +78,7 @@ def test_a_failing_run_says_failed_with_the_error(patron_tenant_factory, patron_
     tenant = patron_tenant_factory(plugins=["faulty"])
     admin = patron_client(tenant, role="admin")
     run_id = admin.post("/plugins/faulty/schedules/break-down/runs").json()["id"]
-    run = _wait_for(admin, f"/plugins/faulty/schedules/break-down/runs/{run_id}")
+    run = finished_run(admin, f"/plugins/faulty/schedules/break-down/runs/{run_id}")
     assert run["status"] == "failed"
     assert "the faulty schedule broke on purpose" in run["error"]
 

@@ -26,7 +26,6 @@ from core.domain.customers.service import CustomerService
 from core.domain.payments.schemas import PaymentCreate, PaymentKind
 from core.domain.payments.service import PaymentService
 from core.domain.tasks.repository import TaskRepository
-from core.events import PARTITIONS, OutboxDispatcher
 from core.messaging.repository import MessageRepository
 from core.plugins.context import PluginContext
 from core.plugins.host import PluginHost
@@ -40,6 +39,7 @@ from plugins.education.repository import ServiceLogRepository
 from plugins.education.schemas import StudentIn
 from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
 from tenants.schemas import SignupIn
+from tests.support.in_process import drain
 
 ZONES = {"shanghai": "Asia/Shanghai", "la": "America/Los_Angeles"}
 # (name, phone, birthday, tier, marketing consent: granted / withdrawn)
@@ -75,12 +75,6 @@ async def tenant_ctx(host: PluginHost, slug: str) -> PluginContext:
         plugins={"education": EDUCATION.parse_config(config)},
     )
     return host.bind(owner, "education")
-
-
-async def drain(host: PluginHost) -> None:
-    dispatcher = OutboxDispatcher(host)
-    while sum([await dispatcher.drain(p) for p in range(PARTITIONS)]):
-        pass
 
 
 async def snapshot(ctx: PluginContext) -> dict[str, Any]:

@@ -6,9 +6,10 @@ import datetime
 import json
 from typing import Any
 
+from core.testing.http import Tenant
 from core.testing.server import RunningServer
-from tests.conftest import Tenant
-from tests.plugins.support import eventually, ok
+from tests.support.expect import ok
+from tests.support.wait import eventually
 
 
 def enable_education(tenant: Tenant, **config: Any) -> dict[str, Any]:
@@ -26,33 +27,6 @@ def profile(tenant: Tenant, customer_id: str, **fields: Any) -> dict[str, Any]:
         tenant.client.put(f"/plugins/education/students/{customer_id}", json=fields)
     )
     return updated
-
-
-def pay(tenant: Tenant, customer_id: str, amount: int, **extra: Any) -> dict[str, Any]:
-    payment: dict[str, Any] = ok(
-        tenant.client.post(
-            "/payments",
-            json={"customer_id": customer_id, "amount": amount, "kind": "payment", **extra},
-        ),
-        201,
-    )
-    return payment
-
-
-def refund(tenant: Tenant, payment: dict[str, Any], amount: int) -> dict[str, Any]:
-    made: dict[str, Any] = ok(
-        tenant.client.post(
-            "/payments",
-            json={
-                "customer_id": str(payment["customer_id"]),
-                "amount": amount,
-                "kind": "refund",
-                "refund_of_id": payment["id"],
-            },
-        ),
-        201,
-    )
-    return made
 
 
 def enrol(

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.education.support import enable_education, enrol, profile, student
-from tests.http.expect import PROBLEM_JSON, assert_problem
-from tests.plugins.support import new_user, ok, today
+from tests.plugins.support import new_user, today
+from tests.support.expect import PROBLEM_JSON, assert_problem, ok
 
 FUNNEL = "/plugins/education/funnel"
 GREETINGS = "/plugins/education/reports/greetings"

@@ -10,13 +10,14 @@ import datetime
 
 import pytest
 
+from core.testing.http import Tenant
 from core.testing.server import RunningServer
 from plugins.education.config import EducationConfig, LifecycleStage
 from plugins.education.lifecycle import moves
-from tests.conftest import Tenant
 from tests.education.support import enable_education, enrol, new_student, profile, run_schedule
 from tests.education.support import student as student_of
-from tests.plugins.support import ok, today
+from tests.plugins.support import today
+from tests.support.expect import ok
 
 D = datetime.date(2026, 3, 1)
 S = LifecycleStage

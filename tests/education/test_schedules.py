@@ -5,10 +5,9 @@ refused."""
 
 from __future__ import annotations
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 from tests.education.support import enable_education
-from tests.http.expect import assert_problem
-from tests.plugins.support import ok
+from tests.support.expect import assert_problem, ok
 
 
 def _every(tenant: Tenant) -> dict[str, str]:

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import datetime
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.education.support import (
     enable_education,
     enrol,
     new_student,
     open_tasks,
-    pay,
     profile,
     student,
     tier_becomes,
 )
-from tests.http.expect import assert_problem
-from tests.plugins.support import eventually, new_customer, new_user, ok, tasks_of
+from tests.plugins.support import new_customer, new_user, tasks_of
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay
+from tests.support.wait import eventually
 
 DAY = datetime.timedelta(days=1)
 

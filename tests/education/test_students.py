@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 from tests.education.support import (
     enable_education,
     enrol,
     new_student,
-    pay,
     profile,
-    refund,
     student,
     tier_becomes,
 )
-from tests.http.expect import assert_problem
-from tests.plugins.support import eventually, new_customer, new_user, ok
+from tests.plugins.support import new_customer, new_user
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay, refund
+from tests.support.wait import eventually
 
 
 @pytest.fixture

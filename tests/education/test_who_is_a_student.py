@@ -5,20 +5,20 @@ is `{"student": false}`."""
 
 from __future__ import annotations
 
+from core.testing.http import Tenant
 from core.testing.server import RunningServer
-from tests.conftest import Tenant
 from tests.education.support import (
     drain,
     enable_education,
     enrol,
     open_tasks,
-    pay,
     profile,
     section,
     student,
 )
-from tests.http.expect import assert_problem
-from tests.plugins.support import new_customer, ok
+from tests.plugins.support import new_customer
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay
 
 
 def _is_student(tenant: Tenant, customer_id: str, tier: str = "general") -> None:

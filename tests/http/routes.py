@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 
 # Routes outside any tenant: tested by their own suites.
 NOT_TENANT_SCOPED = re.compile(r"^/api/v1/(platform/|signup$|billing/stripe/webhook$)")

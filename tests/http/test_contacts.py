@@ -14,18 +14,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from core.testing.http import Api, Tenant
+from tests.http.support import new_customer
+from tests.support.expect import assert_problem, created, ok
 
 PHONE_E164 = "+8613812345678"
 PHONE_MASKED = "+86 138****5678"
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def new_customer(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    return created(client.post("/customers", json={"name": "Customer", **fields}))
 
 
 def new_contact(client: httpx.Client, customer_id: str, **fields: Any) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Tenant
-from tests.support.server import RunningServer
+from core.testing.http import Tenant
+from core.testing.server import RunningServer
 
 
 def _is_problem(response: httpx.Response, status: int) -> bool:

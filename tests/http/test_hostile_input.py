@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 from tests.http.routes import Operation, build_world, openapi_of, resolve, tenant_operations
 
 MEGABYTE_STRING = "长" * (1024 * 1024 // 3)

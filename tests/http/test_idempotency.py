@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Api, Tenant
+from core.testing.http import Api, Tenant
 
 PROBLEM_JSON = "application/problem+json"
 REPLAYED = "idempotent-replayed"

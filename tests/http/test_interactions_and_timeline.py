@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from core.testing.http import Api, Tenant
+from tests.http.support import add_staff, instant, new_customer
+from tests.support.expect import assert_problem, created, ok
 
 UTC = datetime.UTC
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -24,37 +25,9 @@ SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 # -- helpers ----------------------------------------------------------------------------
 
 
-def instant(text: str) -> datetime.datetime:
-    """An RFC 3339 time from the API, which must carry an offset."""
-    value = datetime.datetime.fromisoformat(text)
-    assert value.tzinfo is not None, f"{text!r} has no offset"
-    return value
-
-
-def new_customer(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    return created(client.post("/customers", json={"name": "Customer", **fields}))
-
-
 def log(client: httpx.Client, customer_id: str, **fields: Any) -> dict[str, Any]:
     body = {"channel": "phone", "direction": "inbound", "summary": "asked about fees", **fields}
     return created(client.post(f"/customers/{customer_id}/interactions", json=body))
-
-
-def add_staff(api: Api, tenant: Tenant, role: str) -> tuple[str, httpx.Client]:
-    """A new staff member with `role`: their user id and a client acting as them."""
-    suffix = uuid.uuid4().hex[:8]
-    user = created(
-        tenant.client.post(
-            "/users",
-            json={
-                "name": f"{role} {suffix}",
-                "email": f"{role}-{suffix}@example.com",
-                "role": role,
-            },
-        )
-    )
-    key = created(tenant.client.post(f"/users/{user['id']}/api-keys", json={"label": role}))
-    return str(user["id"]), api.client(key["key"])
 
 
 def walk(client: httpx.Client, url: str, limit: int) -> list[dict[str, Any]]:

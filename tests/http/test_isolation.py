@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Tenant
+from core.testing.http import Tenant
 from tests.http.routes import SHARED_PARAMS, build_world, openapi_of, resolve, tenant_operations
 
 # Reference fields in bodies and query strings, and the kind of id they hold.

@@ -16,24 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from core.testing.http import Api, Tenant
+from tests.http.support import instant, new_customer
+from tests.support.expect import PROBLEM_JSON, assert_problem, created, ok
 
-PROBLEM_JSON = "application/problem+json"
 UTC = datetime.UTC
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def instant(text: str) -> datetime.datetime:
-    value = datetime.datetime.fromisoformat(text)
-    assert value.tzinfo is not None, f"{text!r} has no offset"
-    return value
-
-
-def new_customer(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    return created(client.post("/customers", json={"name": "Customer", **fields}))
 
 
 def pay(client: httpx.Client, customer_id: str, amount: int, **fields: Any) -> dict[str, Any]:

@@ -5,18 +5,9 @@ admin through the job queue, each run's status readable by the tenant alone."""
 from __future__ import annotations
 
 import datetime
-import time
 
-from tests.conftest import Tenant
-
-
-def _finished(client, path: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.get(path).json()
-        if run["status"] in {"done", "failed"} or time.monotonic() > deadline:
-            return run
-        time.sleep(0.1)
+from core.testing.http import Tenant
+from tests.support.wait import finished_run
 
 
 def test_educations_schedules_are_slugs_with_their_next_run_in_tenant_time(tenant: Tenant):
@@ -42,7 +33,7 @@ def test_an_admin_runs_a_schedule_now_and_reads_its_status(tenant: Tenant, other
     response = tenant.client.post("/plugins/education/schedules/reevaluation/runs")
     assert response.status_code == 202, response.text
     path = f"/plugins/education/schedules/reevaluation/runs/{response.json()['id']}"
-    run = _finished(tenant.client, path)
+    run = finished_run(tenant.client, path)
     assert run["status"] == "done", run
     assert run["plugin"] == "education" and run["schedule"] == "reevaluation"
     assert run["finished_at"] >= run["started_at"] >= run["requested_at"]

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from core.testing.http import Api, Tenant
+from tests.support.expect import assert_problem, created, ok
 
 PHONE = "+8613812345678"
 PHONE_MASKED = "+86 138****5678"

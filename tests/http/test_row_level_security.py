@@ -6,15 +6,14 @@ these tests use the app's own role (`patron`, neither).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from typing import Any
 
 import asyncpg
 import pytest
 
-from tests.conftest import Tenant
-from tests.support.server import RunningServer
+from core.testing.http import Tenant
+from core.testing.server import RunningServer
+from tests.support.database import as_app_role
 
 pytestmark = pytest.mark.postgres_only
 
@@ -22,24 +21,8 @@ pytestmark = pytest.mark.postgres_only
 RLS_EXEMPT = {"api_keys", "outbox_events", "messages", "webhook_deliveries"}
 
 
-def _query(dsn: str, sql: str, *args: Any, tenant_id: str | None = None) -> list[asyncpg.Record]:
-    async def run() -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(dsn)
-        try:
-            async with connection.transaction():
-                if tenant_id is not None:
-                    await connection.execute(
-                        "SELECT set_config('app.tenant_id', $1, true)", tenant_id
-                    )
-                return await connection.fetch(sql, *args)
-        finally:
-            await connection.close()
-
-    return asyncio.run(run())
-
-
 def test_the_app_role_is_ordinary(server: RunningServer):
-    [role] = _query(
+    [role] = as_app_role(
         server.database_url,
         "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
     )
@@ -48,8 +31,8 @@ def test_the_app_role_is_ordinary(server: RunningServer):
 
 def test_without_the_tenant_setting_no_row_is_visible(server: RunningServer, tenant: Tenant):
     assert tenant.client.post("/customers", json={"name": "RLS probe"}).status_code == 201
-    assert _query(server.database_url, "SELECT count(*) AS n FROM customers")[0]["n"] == 0
-    assert _query(server.database_url, "SELECT count(*) AS n FROM users")[0]["n"] == 0
+    assert as_app_role(server.database_url, "SELECT count(*) AS n FROM customers")[0]["n"] == 0
+    assert as_app_role(server.database_url, "SELECT count(*) AS n FROM users")[0]["n"] == 0
 
 
 def test_the_tenant_setting_shows_that_tenant_only(
@@ -57,7 +40,9 @@ def test_the_tenant_setting_shows_that_tenant_only(
 ):
     tenant.client.post("/customers", json={"name": "Mine"})
     other_tenant.client.post("/customers", json={"name": "Theirs"})
-    rows = _query(server.database_url, "SELECT name, tenant_id FROM customers", tenant_id=tenant.id)
+    rows = as_app_role(
+        server.database_url, "SELECT name, tenant_id FROM customers", tenant_id=tenant.id
+    )
     assert {str(r["tenant_id"]) for r in rows} == {tenant.id}
     assert "Theirs" not in {r["name"] for r in rows}
 
@@ -66,7 +51,7 @@ def test_rows_cannot_be_written_into_another_tenant(
     server: RunningServer, tenant: Tenant, other_tenant: Tenant
 ):
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
-        _query(
+        as_app_role(
             server.database_url,
             "INSERT INTO customers (id, tenant_id, kind, name, attributes, collected_at,"
             " created_at, updated_at) VALUES ($1, $2, 'person', 'x', '{}', now(), now(), now())",
@@ -77,7 +62,7 @@ def test_rows_cannot_be_written_into_another_tenant(
 
 
 def test_every_tenant_table_forces_row_level_security(server: RunningServer):
-    rows = _query(
+    rows = as_app_role(
         server.database_url,
         """
         SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,

@@ -6,20 +6,20 @@ Run on the shared server, which refuses private destinations (no
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
-from core.testing.http import Api, Tenant, created
+from core.testing.http import Api, Tenant
 from core.testing.server import RunningServer
-from tests.plugins.support import eventually, field_errors, ok
+from tests.support import loopback
 from tests.support.database import all_rows_text, execute
+from tests.support.expect import created, field_errors, ok
+from tests.support.wait import eventually
 
 ID_NUMBER = "110101199001011234"
 OTHER_ID_NUMBER = "32010219851231004X"
@@ -33,7 +33,7 @@ SECRET = "internal-secret-4f9d2"
 def internal_service() -> Iterator[str]:
     """A service on loopback that answers every request with a secret and a 500."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(loopback.QuietHandler):
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers.get("content-length") or 0))
             body = SECRET.encode()
@@ -44,17 +44,8 @@ def internal_service() -> Iterator[str]:
 
         do_GET = do_POST  # noqa: N815
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback.serving(Handler) as url:
+        yield url
 
 
 def test_an_internal_service_cannot_be_a_channel(tenant: Tenant, internal_service: str) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from core.testing.http import Api, Tenant
+from tests.http.support import add_staff, instant, new_customer
+from tests.support.expect import assert_problem, created, ok
 
 UTC = datetime.UTC
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -24,38 +25,8 @@ SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 # -- helpers ----------------------------------------------------------------------------
 
 
-def instant(text: str | None) -> datetime.datetime | None:
-    """An RFC 3339 time from the API, which must carry an offset."""
-    if text is None:
-        return None
-    value = datetime.datetime.fromisoformat(text)
-    assert value.tzinfo is not None, f"{text!r} has no offset"
-    return value
-
-
-def new_customer(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    return created(client.post("/customers", json={"name": "Customer", **fields}))
-
-
 def new_task(client: httpx.Client, **fields: Any) -> dict[str, Any]:
     return created(client.post("/tasks", json={"title": "Call back", **fields}))
-
-
-def add_staff(api: Api, tenant: Tenant, role: str) -> tuple[str, httpx.Client]:
-    """A new staff member with `role`: their user id and a client acting as them."""
-    suffix = uuid.uuid4().hex[:8]
-    user = created(
-        tenant.client.post(
-            "/users",
-            json={
-                "name": f"{role} {suffix}",
-                "email": f"{role}-{suffix}@example.com",
-                "role": role,
-            },
-        )
-    )
-    key = created(tenant.client.post(f"/users/{user['id']}/api-keys", json={"label": role}))
-    return str(user["id"]), api.client(key["key"])
 
 
 def owner_id(tenant: Tenant) -> str:

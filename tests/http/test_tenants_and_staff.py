@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem, created, ok
+from core.testing.http import Api, Tenant
+from tests.support.expect import assert_problem, created, ok
 
 TENANT_FIELDS = {"id", "name", "slug", "status", "plan", "timezone", "currency", "locale"}
 

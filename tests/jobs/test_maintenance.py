@@ -7,15 +7,14 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
-from core.testing.http import Api, created
-from core.testing.server import REPO_ROOT, RunningServer, start_server
-from tests.conftest import BACKENDS
-from tests.plugins.support import eventually
+from core.testing.server import REPO_ROOT, RunningServer
 from tests.support.database import count
+from tests.support.expect import created
+from tests.support.servers import api_for, own_server_fixture
+from tests.support.wait import eventually
 
 MAINTAIN = """
 import asyncio, datetime, json, sys
@@ -35,17 +34,9 @@ print(json.dumps(asyncio.run(main())))
 """
 
 
-@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
-def own_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    """A server with a database of its own: the pass deletes across tenants."""
-    database_url = None
-    if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres").create_database()
-    running = start_server(database_url)
-    try:
-        yield running
-    finally:
-        running.stop()
+own_server = own_server_fixture(
+    "A server with a database of its own: the pass deletes across tenants."
+)
 
 
 def run_maintenance(server: RunningServer, days_later: float) -> dict[str, int]:
@@ -66,8 +57,7 @@ def run_maintenance(server: RunningServer, days_later: float) -> dict[str, int]:
 def test_delivered_events_and_expired_idempotency_records_are_purged(
     own_server: RunningServer, request: pytest.FixtureRequest
 ) -> None:
-    api = Api(own_server)
-    try:
+    with api_for(own_server) as api:
         tenant = api.new_tenant()
         key = {"Idempotency-Key": str(uuid.uuid4())}
         created(tenant.client.post("/customers", json={"name": "Kept"}, headers=key))
@@ -91,5 +81,3 @@ def test_delivered_events_and_expired_idempotency_records_are_purged(
         assert count(own_server, request, "outbox_events") == events
         assert run_maintenance(own_server, days_later=8)["outbox_events"] == events
         assert count(own_server, request, "outbox_events") == 0
-    finally:
-        api.close()

@@ -9,21 +9,23 @@ gateway (http.server) run in this process on loopback; the API is a real server 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from core.testing.postgres import HOST, PostgresCluster, free_port
-from tests.conftest import Api, Tenant
-from tests.plugins.support import eventually, field_errors, ok
-from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import RunningServer, start_server
+from core.testing.http import Api, Tenant
+from core.testing.postgres import HOST, free_port
+from core.testing.server import RunningServer
+from tests.support import loopback
+from tests.support.expect import field_errors, ok
+from tests.support.plugin_dist import install_plugin_module
+from tests.support.servers import api_for, own_server
+from tests.support.wait import eventually
+from tests.support.webhooks import LOOPBACK
 
 SMTP_USER, SMTP_PASSWORD = "mailer", "s3cret-smtp-password"
 GATEWAY_TOKEN = "Bearer gateway-token-123"
@@ -95,7 +97,7 @@ class Gateway:
         self.requests: list[dict[str, Any]] = []
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(loopback.QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
                 gateway.requests.append(
@@ -112,19 +114,16 @@ class Gateway:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((HOST, 0), Handler)
-        self.url = f"http://{HOST}:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.handler = Handler
+        self.url = ""  # its base URL, while the `gateway` fixture serves it
 
     def to(self, recipient: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if (r["json"] or {}).get("to") == recipient]
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
+def mailbox(backend: str) -> Iterator[tuple[Mailbox, int]]:
+    """An SMTP server per backend: the tests count what one server's messages delivered."""
     box = Mailbox()
     port = free_port()
     controller = Controller(
@@ -142,14 +141,12 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture(scope="module")
-def gateway() -> Iterator[Gateway]:
+def gateway(backend: str) -> Iterator[Gateway]:
+    """An SMS gateway per backend, as `mailbox`."""
     gw = Gateway()
-    gw.thread.start()
-    try:
+    with loopback.serving(gw.handler, HOST) as url:
+        gw.url = url
         yield gw
-    finally:
-        gw.server.shutdown()
-        gw.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -158,32 +155,23 @@ def messaging_server(
 ) -> Iterator[RunningServer]:
     """A server with the welcomer plugin, per backend, on a database of its own."""
     plugins = tmp_path_factory.mktemp("welcomer-plugin")
-    (plugins / "patron_welcomer.py").write_text(WELCOMER)
-    install_plugin_dist(plugins, "patron-welcomer", {"welcomer": "patron_welcomer:PLUGIN"})
-    database_url = None
-    if backend == "postgresql":
-        cluster: PostgresCluster = request.getfixturevalue("postgres")
-        database_url = cluster.create_database()
-    running = start_server(
-        database_url,
+    install_plugin_module(plugins, "welcomer", WELCOMER)
+    with own_server(
+        backend,
+        request,
+        plugins=plugins,
         # The SMTP server and the gateway are on loopback, which the destination guard
         # refuses unless private addresses are allowed (tests only).
-        extra_env={"PYTHONPATH": str(plugins), "PATRON_WEBHOOK_ALLOW_PRIVATE": "1"},
+        extra_env=LOOPBACK,
         workdir=tmp_path_factory.mktemp(f"messaging-{backend}"),
-    )
-    try:
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
 def mapi(messaging_server: RunningServer) -> Iterator[Api]:
-    helper = Api(messaging_server)
-    try:
+    with api_for(messaging_server) as helper:
         yield helper
-    finally:
-        helper.close()
 
 
 # -- helpers ----------------------------------------------------------------------------

@@ -3,13 +3,11 @@ is retried when it fails, and is never published to webhooks."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import httpx
-
-from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import start_server
+from tests.support.plugin_dist import install_plugin_module
+from tests.support.servers import api_for, own_server
+from tests.support.wait import eventually
 
 # The hook enqueues the job; the job fails once, then records its effect (a message with a
 # cause key: at most one, however often it runs).
@@ -44,38 +42,20 @@ PLUGIN = sdk.PluginDescriptor(name="greeter", title="Greeter", version="1.0.0",
 def test_a_plugin_job_runs_after_commit_and_is_retried(tmp_path: Path):
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "patron_greeter.py").write_text(JOBS_PLUGIN)
-    install_plugin_dist(plugins, "patron-greeter", {"greeter": "patron_greeter:PLUGIN"})
-    server = start_server(extra_env={"PYTHONPATH": str(plugins)}, workdir=tmp_path / "server")
-    try:
-        with httpx.Client(
-            base_url=server.base_url + "/api/v1",
-            headers={"Authorization": f"Bearer {server.operator_token}"},
-        ) as op:
-            key = op.post(
-                "/platform/tenants",
-                json={
-                    "name": "Jobs",
-                    "slug": "jobs",
-                    "admin_email": "o@jobs.example.com",
-                },
-            ).json()["api_key"]
-        with httpx.Client(
-            base_url=server.base_url + "/api/v1",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=30,
-        ) as client:
+    install_plugin_module(plugins, "greeter", JOBS_PLUGIN)
+    with own_server(plugins=plugins, workdir=tmp_path / "server") as server:
+        with api_for(server) as api:
+            client = api.new_tenant("Jobs", "jobs").client
             assert client.put("/plugins/greeter", json={"config": {}}).status_code == 200
             customer = client.post("/customers", json={"name": "韩梅梅"}).json()
-            deadline, messages = time.monotonic() + 30, []
-            while not messages and time.monotonic() < deadline:
-                time.sleep(0.2)
-                messages = client.get("/messages", params={"customer_id": customer["id"]}).json()[
+            messages = eventually(
+                lambda: client.get("/messages", params={"customer_id": customer["id"]}).json()[
                     "items"
-                ]
+                ],
+                timeout=30,
+                what="the job's message",
+            )
             assert [(m["cause_key"], m["body"]) for m in messages] == [
                 (f"greet:{customer['id']}", "韩梅梅")
             ]
         assert "failed in job greet" in server.logs()  # the first try, retried
-    finally:
-        server.stop()

@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,33 +12,22 @@ from core.jobs.redis import EmbeddedRedis
 from core.jobs.worker import JobRunner
 from core.plugins.host import PluginHost
 from core.settings import Settings
-from tests.support.fixture_plugins import pythonpath
-from tests.support.server import REPO_ROOT
+from tests.support.scenario import run_scenario
 
 
 def test_daily_schedules_fire_at_local_time_once_per_slot_with_two_schedulers(tmp_path: Path):
     redis = EmbeddedRedis(tmp_path / "redis").start()
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.jobs.schedule_scenario"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
+        outcome = run_scenario(
+            "tests.jobs.schedule_scenario",
+            f"sqlite:///{tmp_path / 'db.sqlite'}",
+            plugins="gym",
+            fixture_plugins=True,
+            env={"REDIS_URL": redis.url},
             timeout=120,
-            env={
-                "PATH": "/usr/bin:/bin",
-                "PYTHONPATH": pythonpath(REPO_ROOT),
-                "PICCOLO_CONF": "core.piccolo_conf",
-                "PATRON_PLUGINS": "gym",
-                "PATRON_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-                "PATRON_SECRET_KEY": "x" * 40,
-                "REDIS_URL": redis.url,
-            },
         )
     finally:
         redis.stop()
-    assert result.returncode == 0, result.stderr[-3000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
     # Two schedulers tick together at each moment; each slot is claimed exactly once.
     assert outcome["claims"] == [2, 0, 1, 1]
     assert outcome["runs"] == {

@@ -6,111 +6,31 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from core.net.destinations import UnsafeDestination, resolve_url
-from core.testing.http import Api, Tenant, created
-from core.testing.server import RunningServer, start_server
-from tests.conftest import BACKENDS
+from core.testing.http import Api, Tenant
+from core.testing.server import RunningServer
+from tests.support.expect import created
+from tests.support.servers import api_for, own_server_fixture
+from tests.support.wait import eventually
+from tests.support.webhooks import LOOPBACK, QUICK_RETRIES, WAIT_SECONDS, Receiver, subscribe
 
-WAIT_SECONDS = 45.0
-
-
-class Receiver:
-    """A loopback HTTP server recording every POST; `statuses[path]` is the list of codes
-    to answer in turn (the last one repeats), 200 by default."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.statuses: dict[str, list[int]] = {}
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                with receiver._lock:
-                    receiver.requests.append(
-                        {"path": self.path, "headers": dict(self.headers.items()), "body": body}
-                    )
-                    codes = receiver.statuses.get(self.path) or [200]
-                    code = codes.pop(0) if len(codes) > 1 else codes[0]
-                self.send_response(code)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-    def received(self, path: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [r for r in self.requests if r["path"] == path]
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT_SECONDS) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
-def hook_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    """A server that may call loopback receivers, with a short retry schedule."""
-    database_url = None
-    if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres").create_database()
-    running = start_server(
-        database_url,
-        extra_env={"PATRON_WEBHOOK_ALLOW_PRIVATE": "1", "PATRON_WEBHOOK_RETRY_SECONDS": "1,1,1"},
-    )
-    try:
-        yield running
-    finally:
-        running.stop()
+hook_server = own_server_fixture(
+    "A server that may call loopback receivers, with a short retry schedule.",
+    LOOPBACK | QUICK_RETRIES,
+)
 
 
 @pytest.fixture
 def hooks_api(hook_server: RunningServer) -> Iterator[Api]:
-    helper = Api(hook_server)
-    try:
+    with api_for(hook_server) as helper:
         yield helper
-    finally:
-        helper.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    try:
-        yield r
-    finally:
-        r.stop()
-
-
-def subscribe(tenant: Tenant, url: str, events: list[str]) -> dict[str, Any]:
-    return created(tenant.client.post("/webhooks", json={"url": url, "events": events}))
 
 
 def deliveries(tenant: Tenant, webhook_id: str) -> list[dict[str, Any]]:
@@ -135,7 +55,11 @@ def test_a_failed_delivery_is_retried_and_signed_over_the_raw_bytes(
 
     customer = created(tenant.client.post("/customers", json={"name": "王小明"}))
 
-    got = wait_for("a retried delivery", lambda: len(receiver.received("/a")) >= 2 or None)
+    got = eventually(
+        lambda: len(receiver.received("/a")) >= 2 or None,
+        timeout=WAIT_SECONDS,
+        what="a retried delivery",
+    )
     got = receiver.received("/a")
     assert len(got) == 2
     verifier = Webhook(hook["secret"])
@@ -151,9 +75,10 @@ def test_a_failed_delivery_is_retried_and_signed_over_the_raw_bytes(
     with pytest.raises(Exception):  # noqa: B017, PT011 - the library's own error type
         verifier.verify(got[1]["body"].replace("王".encode(), "李".encode()), got[1]["headers"])
 
-    log = wait_for(
-        "the delivery log to show success",
+    log = eventually(
         lambda: [d for d in deliveries(tenant, hook["id"]) if d["status"] == "succeeded"],
+        timeout=WAIT_SECONDS,
+        what="the delivery log to show success",
     )
     assert len(log) == 1
     entry = log[0]
@@ -170,7 +95,7 @@ def test_other_tenants_events_and_webhooks_stay_apart(hooks_api: Api, receiver: 
     for i in range(3):
         created(theirs.client.post("/customers", json={"name": f"Theirs {i}"}))
     customer = created(mine.client.post("/customers", json={"name": "Mine"}))
-    wait_for("my delivery", lambda: receiver.received("/mine"))
+    eventually(lambda: receiver.received("/mine"), timeout=WAIT_SECONDS, what="my delivery")
     time.sleep(1.5)  # give their events time to (not) arrive
     ids = {json.loads(r["body"])["data"]["customer"]["id"] for r in receiver.received("/mine")}
     assert ids == {customer["id"]}
@@ -207,7 +132,7 @@ def test_repeated_failures_disable_the_endpoint_until_re_enabled(
         items = tenant.client.get("/webhooks").json()["items"]
         return items[0]["enabled"] is False
 
-    wait_for("the endpoint to be disabled", disabled, timeout=60)
+    eventually(disabled, timeout=60, what="the endpoint to be disabled")
     log = deliveries(tenant, hook["id"])
     assert len(log) == 5
     assert {(d["status"], d["attempt"], d["response_code"]) for d in log} == {("failed", 4, 503)}
@@ -223,9 +148,10 @@ def test_repeated_failures_disable_the_endpoint_until_re_enabled(
     enabled = tenant.client.post(f"/webhooks/{hook['id']}/enable")
     assert enabled.status_code == 200 and enabled.json()["enabled"] is True
     created(tenant.client.post("/tasks", json={"title": "after re-enabling"}))
-    wait_for(
-        "a delivery after re-enabling",
+    eventually(
         lambda: any(d["status"] == "succeeded" for d in deliveries(tenant, hook["id"])),
+        timeout=WAIT_SECONDS,
+        what="a delivery after re-enabling",
     )
 
 

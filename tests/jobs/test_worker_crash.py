@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 
 from core.jobs.redis import EmbeddedRedis
-from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import cli_command, server_env, sqlite_url, start_server
+from core.testing.http import Api
+from core.testing.server import cli_command, server_env, sqlite_url, start_server
+from tests.support.plugin_dist import install_plugin_module
 
 # Its hook takes two seconds, then records its effect with a cause key: a message queued
 # for the customer, which exists at most once whatever happens.
@@ -54,8 +55,7 @@ def _messages(client: httpx.Client, customer_id: str) -> list[dict]:
 def test_a_job_killed_mid_way_completes_after_restart_with_one_effect(tmp_path: Path):
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "patron_slow.py").write_text(SLOW_PLUGIN)
-    install_plugin_dist(plugins, "patron-slow", {"slow": "patron_slow:PLUGIN"})
+    install_plugin_module(plugins, "slow", SLOW_PLUGIN)
     redis = EmbeddedRedis(tmp_path / "redis").start()
     extra = {"PATRON_REDIS_URL": redis.url, "PYTHONPATH": str(plugins)}
     server = start_server(extra_env=extra, workdir=tmp_path / "server")
@@ -63,24 +63,9 @@ def test_a_job_killed_mid_way_completes_after_restart_with_one_effect(tmp_path: 
     env["PATRON_SECRET_KEY"] = server.env["PATRON_SECRET_KEY"]
     log = tmp_path / "worker.log"
     worker = _worker(env, tmp_path, log)
+    api = Api(server)
     try:
-        with httpx.Client(
-            base_url=server.base_url + "/api/v1",
-            headers={"Authorization": f"Bearer {server.operator_token}"},
-        ) as op:
-            key = op.post(
-                "/platform/tenants",
-                json={
-                    "name": "Crash",
-                    "slug": "crash",
-                    "admin_email": "o@crash.example.com",
-                },
-            ).json()["api_key"]
-        client = httpx.Client(
-            base_url=server.base_url + "/api/v1",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=30,
-        )
+        client = api.new_tenant("Crash", "crash").client
         assert client.put("/plugins/slow", json={"config": {}}).status_code == 200
         customer = client.post("/customers", json={"name": "Li Lei"}).json()
         deadline = time.monotonic() + 20
@@ -100,8 +85,8 @@ def test_a_job_killed_mid_way_completes_after_restart_with_one_effect(tmp_path: 
         time.sleep(3)  # time enough for a second, duplicate run to show
         messages = _messages(client, customer["id"])
         assert [m["cause_key"] for m in messages] == [f"slow:{customer['id']}"], log.read_text()
-        client.close()
     finally:
+        api.close()
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(timeout=10)

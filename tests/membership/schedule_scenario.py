@@ -30,7 +30,7 @@ from core.domain.payments.schemas import PaymentCreate, PaymentKind
 from core.domain.payments.service import PaymentService
 from core.domain.tasks.repository import TaskRepository
 from core.domain.timeline.service import TimelineRepository
-from core.events import PARTITIONS, OutboxDispatcher, OutboxRepository
+from core.events import OutboxRepository
 from core.plugins.context import PluginContext
 from core.plugins.host import PluginHost
 from core.plugins.loader import discover
@@ -42,6 +42,7 @@ from plugins.membership.repository import LevelChangeRepository, MemberRepositor
 from tenants.provisioning import create_tenant, owner_context, tenant_by_slug
 from tenants.schemas import SignupIn
 from tests.membership.support import LADDER
+from tests.support.in_process import drain
 
 FLOOR = [dict(level) for level in LADDER]
 FLOOR[1]["never_downgrade"] = True
@@ -76,12 +77,6 @@ async def tenant_ctx(host: PluginHost, slug: str) -> PluginContext:
         plugins={"membership": MEMBERSHIP.parse_config(CONFIGS[slug])},
     )
     return host.bind(owner, "membership")
-
-
-async def drain(host: PluginHost) -> None:
-    dispatcher = OutboxDispatcher(host)
-    while sum([await dispatcher.drain(p) for p in range(PARTITIONS)]):
-        pass
 
 
 async def events(ctx: PluginContext, kind: str) -> list[dict[str, Any]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Tenant
-from tests.plugins.support import eventually, ok
+from core.testing.http import Tenant
+from tests.support.expect import ok
+from tests.support.wait import eventually
 
 # A small ladder: silver from 1000 over two purchases, gold from 5000 over three purchases
 # and one referral.
@@ -45,33 +46,6 @@ def level_becomes(tenant: Tenant, customer_id: str, level: str | None) -> dict[s
         what=f"level {level}",
     )
     return found
-
-
-def pay(tenant: Tenant, customer_id: str, amount: int, **extra: Any) -> dict[str, Any]:
-    made: dict[str, Any] = ok(
-        tenant.client.post(
-            "/payments",
-            json={"customer_id": customer_id, "amount": amount, "kind": "payment", **extra},
-        ),
-        201,
-    )
-    return made
-
-
-def refund(tenant: Tenant, payment: dict[str, Any], amount: int) -> dict[str, Any]:
-    made: dict[str, Any] = ok(
-        tenant.client.post(
-            "/payments",
-            json={
-                "customer_id": str(payment["customer_id"]),
-                "amount": amount,
-                "kind": "refund",
-                "refund_of_id": payment["id"],
-            },
-        ),
-        201,
-    )
-    return made
 
 
 def customer(tenant: Tenant, name: str = "会员", **fields: Any) -> dict[str, Any]:

@@ -8,19 +8,19 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem
+from core.testing.http import Api, Tenant
 from tests.membership.support import (
     LADDER,
     customer,
     enable_membership,
     level_becomes,
     member,
-    pay,
     referrals,
-    refund,
 )
-from tests.plugins.support import eventually, new_user, ok
+from tests.plugins.support import new_user
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay, refund
+from tests.support.wait import eventually
 
 
 @pytest.fixture

@@ -5,38 +5,17 @@ referral delivered twice is rewarded once."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.server import REPO_ROOT
+from tests.support.scenario import run_scenario
 
 
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    tmp = tmp_path_factory.mktemp("membership")
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.membership.schedule_scenario"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(REPO_ROOT),
-            "PICCOLO_CONF": "core.piccolo_conf",
-            "PATRON_PLUGINS": "membership",
-            "PATRON_DATABASE_URL": f"sqlite:///{Path(tmp) / 'db.sqlite'}",
-            "PATRON_SECRET_KEY": "x" * 40,
-        },
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return found
+    url = f"sqlite:///{tmp_path_factory.mktemp('membership') / 'db.sqlite'}"
+    return run_scenario("tests.membership.schedule_scenario", url, plugins="membership")
 
 
 def levels(outcome: dict[str, Any], moment: str) -> dict[str, str]:

@@ -5,18 +5,30 @@ level reaches a loopback receiver with the event's payload."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
-from tests.conftest import Api, Tenant
-from tests.http.expect import assert_problem
-from tests.jobs import test_webhooks as webhooks
-from tests.jobs.test_webhooks import Receiver, subscribe, wait_for
-from tests.membership.support import customer, enable_membership, level_becomes, pay
-from tests.plugins.support import ok
+import pytest
 
-# The webhook suite's server (loopback receivers allowed, short retries) and receiver.
-hook_server = webhooks.hook_server
-hooks_api = webhooks.hooks_api
-receiver = webhooks.receiver
+from core.testing.http import Api, Tenant
+from core.testing.server import RunningServer
+from tests.membership.support import customer, enable_membership, level_becomes
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay
+from tests.support.servers import api_for, own_server_fixture
+from tests.support.wait import eventually
+from tests.support.webhooks import LOOPBACK, QUICK_RETRIES, WAIT_SECONDS, Receiver, subscribe
+
+hook_server = own_server_fixture(
+    "A server that may call loopback receivers, with a short retry schedule.",
+    LOOPBACK | QUICK_RETRIES,
+)
+
+
+@pytest.fixture
+def hooks_api(hook_server: RunningServer) -> Iterator[Api]:
+    with api_for(hook_server) as helper:
+        yield helper
+
 
 HOOK = "https://hooks.example.com/membership"
 
@@ -54,7 +66,11 @@ def test_a_change_of_level_is_delivered_to_the_webhook(hooks_api: Api, receiver:
     pay(tenant, buyer["id"], 600)
     pay(tenant, buyer["id"], 600)
     level_becomes(tenant, buyer["id"], "silver")
-    [request] = wait_for("the level_changed delivery", lambda: receiver.received("/levels"))
+    [request] = eventually(
+        lambda: receiver.received("/levels"),
+        timeout=WAIT_SECONDS,
+        what="the level_changed delivery",
+    )
     body = json.loads(request["body"])
     assert body["type"] == "membership.level_changed"
     data = body["data"]

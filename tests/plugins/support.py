@@ -1,52 +1,18 @@
-"""Helpers for the plugin tests: waiting for after-commit effects, and the gym's world."""
+"""Helpers for the plugin tests: the gym's world (enabling a plugin, customers, memberships,
+tasks, staff). What an answer should be is in `tests.support.expect`, waiting for
+after-commit effects in `tests.support.wait`."""
 
 from __future__ import annotations
 
 import datetime
-import time
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.conftest import Api, Tenant
-
-T = TypeVar("T")
-
-# Event hooks run after commit, from the outbox relay (polling every 0.2 s, retrying a failed
-# plugin after 1 s, 2 s, 4 s …): allow for a few retries on a busy machine.
-EVENT_TIMEOUT = 15.0
-
-
-def eventually(probe: Callable[[], T], timeout: float = EVENT_TIMEOUT, what: str = "") -> T:
-    """The first truthy value `probe()` returns within `timeout` seconds, or fail with the
-    last value seen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what or probe} (last: {value!r})")
-        time.sleep(0.1)
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    """The JSON of an answer with `status`; anything else fails with the request and body."""
-    assert response.status_code == status, (
-        f"{response.request.method} {response.request.url} answered "
-        f"{response.status_code}: {response.text[:2000]}"
-    )
-    return response.json() if response.content else None
-
-
-def field_errors(response: httpx.Response) -> list[str]:
-    """The `field` of each entry of a 422 problem's `errors`."""
-    assert response.status_code == 422, f"{response.status_code}: {response.text[:1000]}"
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return [error["field"] for error in response.json()["errors"]]
+from core.testing.http import Api, Tenant
+from tests.support.expect import ok
 
 
 def enable(tenant: Tenant, plugin: str = "gym", **config: Any) -> dict[str, Any]:

@@ -6,23 +6,15 @@ It imports nothing from Patron but `core.sdk`: what it does here, any plugin can
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 
-import asyncpg
 import pytest
 
-from tests.conftest import Tenant
-from tests.plugins.support import (
-    enable,
-    eventually,
-    field_errors,
-    join,
-    new_customer,
-    ok,
-    tasks_of,
-    today,
-)
+from core.testing.http import Tenant
+from tests.plugins.support import enable, join, new_customer, tasks_of, today
+from tests.support.database import as_app_role
+from tests.support.expect import field_errors, ok
+from tests.support.wait import eventually
 
 DEFAULT_CONFIG = {
     "monthly_fee": 30000,
@@ -283,34 +275,16 @@ def test_a_tenant_without_the_gym_gets_404_from_its_routes(tenant: Tenant, other
 
 
 # -- row-level security on the gym's tables -------------------------------------------------
-def _as_app_role(dsn: str, sql: str, tenant_id: str | None = None) -> list[dict]:
-    """Rows of `sql`, run as the app's own (non-superuser) role, optionally as a tenant."""
-
-    async def run() -> list[dict]:
-        connection = await asyncpg.connect(dsn)
-        try:
-            async with connection.transaction():
-                if tenant_id is not None:
-                    await connection.execute(
-                        "SELECT set_config('app.tenant_id', $1, true)", tenant_id
-                    )
-                return [dict(row) for row in await connection.fetch(sql)]
-        finally:
-            await connection.close()
-
-    return asyncio.run(run())
-
-
 @pytest.mark.postgres_only
 def test_the_gym_tables_are_under_row_level_security(server, tenant: Tenant, other_tenant: Tenant):
     for owner in (tenant, other_tenant):
         enable(owner)
         ok(join(owner, new_customer(owner)["id"]), 201)
     dsn = server.database_url
-    assert _as_app_role(dsn, "SELECT count(*) AS n FROM gym_memberships") == [{"n": 0}]
-    rows = _as_app_role(dsn, "SELECT tenant_id FROM gym_memberships", tenant_id=tenant.id)
+    assert as_app_role(dsn, "SELECT count(*) AS n FROM gym_memberships") == [{"n": 0}]
+    rows = as_app_role(dsn, "SELECT tenant_id FROM gym_memberships", tenant_id=tenant.id)
     assert {str(r["tenant_id"]) for r in rows} == {tenant.id}
-    guarded = _as_app_role(
+    guarded = as_app_role(
         dsn,
         "SELECT relname FROM pg_class WHERE relname IN ('gym_memberships', 'gym_welcomes')"
         " AND relrowsecurity AND relforcerowsecurity",

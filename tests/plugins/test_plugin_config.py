@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.plugins.support import enable, field_errors, join, new_customer, new_user, ok
+from core.testing.http import Api, Tenant
+from tests.plugins.support import enable, join, new_customer, new_user
+from tests.support.expect import field_errors, ok
 
 BAD_CONFIGS = [
     # (config, the field path the 422 names, a word its message must contain)

@@ -9,7 +9,6 @@ plugin host, not the database.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import textwrap
 from collections.abc import Iterator
@@ -17,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.plugins.support import enable, eventually, new_customer, ok, tasks_of
-from tests.support.plugin_dist import install_plugin_dist
-from tests.support.server import RunningServer, start_server
+from core.testing.http import Api, Tenant
+from core.testing.server import RunningServer
+from tests.plugins.support import enable, new_customer, tasks_of
+from tests.support.expect import ok
+from tests.support.plugin_dist import install_plugin_module
+from tests.support.servers import api_for, own_server
+from tests.support.wait import eventually
 
 PRELUDE = """
 from core import sdk
@@ -158,8 +160,7 @@ SKIPPED = {
 
 def write_plugin(root: Path, name: str, source: str) -> None:
     """Install plugin `name` (module `patron_<name>`, descriptor `PLUGIN`) into `root`."""
-    (root / f"patron_{name}.py").write_text(PRELUDE + textwrap.dedent(source))
-    install_plugin_dist(root, f"patron-{name}", {name: f"patron_{name}:PLUGIN"})
+    install_plugin_module(root, name, PRELUDE + textwrap.dedent(source))
 
 
 @pytest.fixture(scope="module")
@@ -170,31 +171,20 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@contextlib.contextmanager
-def _server(plugin_dir: Path, workdir: Path, **env: str) -> Iterator[RunningServer]:
-    """A server (SQLite) that has the plugins in `plugin_dir` installed."""
-    running = start_server(extra_env={"PYTHONPATH": str(plugin_dir), **env}, workdir=workdir)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 @pytest.fixture(scope="module")
 def faulty_server(
     plugin_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    with _server(plugin_dir, tmp_path_factory.mktemp("faulty-server")) as running:
+    with own_server(
+        plugins=plugin_dir, workdir=tmp_path_factory.mktemp("faulty-server")
+    ) as running:
         yield running
 
 
 @pytest.fixture
 def faulty_api(faulty_server: RunningServer) -> Iterator[Api]:
-    helper = Api(faulty_server)
-    try:
+    with api_for(faulty_server) as helper:
         yield helper
-    finally:
-        helper.close()
 
 
 def _installed(tenant: Tenant) -> set[str]:
@@ -234,15 +224,14 @@ def test_a_skipped_plugin_cannot_be_enabled(faulty_api):
 
 
 def test_the_allowlist_restricts_loading(plugin_dir: Path, tmp_path: Path):
-    with _server(plugin_dir, tmp_path, PATRON_PLUGINS="gym") as server:
-        api = Api(server)
-        try:
+    with own_server(
+        plugins=plugin_dir, extra_env={"PATRON_PLUGINS": "gym"}, workdir=tmp_path
+    ) as server:
+        with api_for(server) as api:
             tenant = api.new_tenant()
             assert _installed(tenant) == {"gym"}  # the allowlist leaves out built-in ones too
             assert tenant.client.put("/plugins/flaky", json={"config": {}}).status_code == 404
             enable(tenant)
-        finally:
-            api.close()
         # The others were not even imported: their faults are not logged.
         assert not re.search(
             r"'(brokenimport|futureapi|misspelt|sharedtable|reservedroute)'", server.logs()
@@ -255,12 +244,11 @@ def test_a_plugin_with_routes_litestar_refuses_is_skipped_and_the_server_starts(
     root = tmp_path_factory.mktemp("unusable-route")
     write_plugin(root, "badroute", UNUSABLE_ROUTE)
     write_plugin(root, "clashroute", CLASHING_ROUTE)
-    with _server(root, tmp_path_factory.mktemp("unusable-route-server")) as server:
-        api = Api(server)
-        try:
+    with own_server(
+        plugins=root, workdir=tmp_path_factory.mktemp("unusable-route-server")
+    ) as server:
+        with api_for(server) as api:
             assert _installed(api.new_tenant()) == {"gym"} | BUILT_IN
-        finally:
-            api.close()
         _log_line(server, "'badroute'", "skipped")
         _log_line(server, "'clashroute'", "skipped")
 

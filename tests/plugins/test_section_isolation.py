@@ -8,16 +8,17 @@ backend, with a plugin whose section fails in SQL and sorts before the gym's.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Api
-from tests.plugins.support import enable, eventually, new_customer, ok
-from tests.support.plugin_dist import install_plugin_dist
-from tests.support.postgres import PostgresCluster
-from tests.support.server import RunningServer, start_server
+from core.testing.server import RunningServer
+from tests.plugins.support import enable, new_customer
+from tests.support.backends import BACKENDS
+from tests.support.expect import ok
+from tests.support.plugin_dist import install_plugin_module
+from tests.support.servers import api_for, own_server
+from tests.support.wait import eventually
 
 BAD_SQL = """
 import uuid
@@ -40,31 +41,18 @@ PLUGIN = sdk.PluginDescriptor(name="badsql", title="Bad SQL", version="0.1", hoo
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
 def badsql_server(
-    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
     root = tmp_path_factory.mktemp("badsql-plugin")
-    (root / "patron_badsql.py").write_text(textwrap.dedent(BAD_SQL))
-    install_plugin_dist(root, "patron-badsql", {"badsql": "patron_badsql:PLUGIN"})
-    database_url = None
-    if backend == "postgresql":
-        cluster: PostgresCluster = request.getfixturevalue("postgres")
-        database_url = cluster.create_database()
-    running = start_server(
-        database_url,
-        extra_env={"PYTHONPATH": str(root)},
-        workdir=tmp_path_factory.mktemp("badsql-server"),
-    )
-    try:
+    install_plugin_module(root, "badsql", BAD_SQL)
+    with own_server(request.param, request, plugins=root) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_an_sql_error_in_one_section_leaves_the_next_sections_whole(badsql_server: RunningServer):
-    api = Api(badsql_server)
-    try:
+    with api_for(badsql_server) as api:
         tenant = api.new_tenant()
         enable(tenant, "badsql")
         enable(tenant, "gym")
@@ -73,8 +61,6 @@ def test_an_sql_error_in_one_section_leaves_the_next_sections_whole(badsql_serve
             shown = ok(tenant.client.get(f"/customers/{customer['id']}"))
             assert shown["plugins"] == {"gym": {"active_membership": None}}
             assert shown["id"] == customer["id"]
-    finally:
-        api.close()
 
     def logged() -> bool:
         lines = badsql_server.logs().splitlines()

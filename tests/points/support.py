@@ -7,9 +7,10 @@ import subprocess
 import sys
 from typing import Any
 
-from tests.conftest import Tenant
-from tests.plugins.support import eventually, ok
-from tests.support.server import REPO_ROOT, RunningServer
+from core.testing.http import Tenant
+from core.testing.server import REPO_ROOT, RunningServer
+from tests.support.expect import ok
+from tests.support.wait import eventually
 
 BASE = "/plugins/points"
 

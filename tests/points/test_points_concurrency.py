@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.education.support import pay
-from tests.plugins.support import new_customer, ok
+from core.testing.http import Api, Tenant
+from core.testing.server import RunningServer
+from tests.plugins.support import new_customer
 from tests.points.support import (
     BASE,
     account,
@@ -21,7 +21,8 @@ from tests.points.support import (
     enable_points,
     entries,
 )
-from tests.support.server import RunningServer
+from tests.support.expect import ok
+from tests.support.payments import pay
 
 pytestmark = pytest.mark.postgres_only
 

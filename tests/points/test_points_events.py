@@ -5,52 +5,33 @@ with the balance after it, and nothing for a posting that changed nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from core.testing.http import Api
-from core.testing.server import RunningServer, start_server
-from tests.conftest import BACKENDS
-from tests.education.support import pay
-from tests.jobs.test_webhooks import Receiver, subscribe, wait_for
-from tests.plugins.support import new_customer, ok
+from core.testing.server import RunningServer
+from tests.plugins.support import new_customer
 from tests.points.support import BASE, award, balance_becomes, enable_points, redeem
+from tests.support.expect import ok
+from tests.support.payments import pay
+from tests.support.servers import api_for, own_server_fixture
+from tests.support.wait import eventually
+from tests.support.webhooks import LOOPBACK, WAIT_SECONDS, Receiver, subscribe
 
-
-@pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)
-def hook_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    """A server that may call a loopback receiver."""
-    database_url = None
-    if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres").create_database()
-    running = start_server(database_url, extra_env={"PATRON_WEBHOOK_ALLOW_PRIVATE": "1"})
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    try:
-        yield r
-    finally:
-        r.stop()
+hook_server = own_server_fixture("A server that may call a loopback receiver.", LOOPBACK)
 
 
 def bodies(receiver: Receiver, count: int) -> list[dict[str, Any]]:
-    wait_for(f"{count} deliveries", lambda: len(receiver.received("/points")) >= count)
+    eventually(
+        lambda: len(receiver.received("/points")) >= count,
+        timeout=WAIT_SECONDS,
+        what=f"{count} deliveries",
+    )
     return [json.loads(r["body"]) for r in receiver.received("/points")]
 
 
 def test_earnings_and_redemptions_are_published_once_each(
     hook_server: RunningServer, receiver: Receiver
 ):
-    api = Api(hook_server)
-    try:
+    with api_for(hook_server) as api:
         tenant = api.new_tenant()
         enable_points(tenant)
         subscribe(tenant, receiver.url("/points"), ["points.earned", "points.redeemed"])
@@ -81,5 +62,3 @@ def test_earnings_and_redemptions_are_published_once_each(
         ]
         assert ok(tenant.client.get(f"{BASE}/accounts/{customer['id']}"))["balance"] == 193
         assert len(receiver.received("/points")) == 3
-    finally:
-        api.close()

@@ -8,11 +8,10 @@ import datetime
 
 import pytest
 
-from tests.conftest import Api, Tenant
-from tests.education.support import pay, refund
-from tests.http.expect import assert_problem
+from core.testing.http import Api, Tenant
+from core.testing.server import RunningServer
 from tests.membership.support import enable_membership, referrals
-from tests.plugins.support import eventually, new_customer, ok
+from tests.plugins.support import new_customer
 from tests.points.support import (
     BASE,
     account,
@@ -23,7 +22,9 @@ from tests.points.support import (
     entries,
     redeem,
 )
-from tests.support.server import RunningServer
+from tests.support.expect import assert_problem, ok
+from tests.support.payments import pay, refund
+from tests.support.wait import eventually
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from cli.runtime import migrate
 from core import db, sdk
+from core.domain.customers.repository import CustomerRepository
 from core.domain.customers.tables import Customer
 from core.domain.payments.tables import Payment
 from core.tenancy.tables import User
@@ -186,8 +188,77 @@ async def main() -> dict[str, Any]:
             for row in by_amount
         ),
     }
+    outcome["rows"] = await _rows(customers)
+    outcome["require_customer"] = await _require_customer(customers)
     await db.stop()
     return outcome
+
+
+async def _rows(customers: Customers) -> dict[str, Any]:
+    """The types of a JSON column and a timestamp in every way the repository hands a row
+    back, for a row written with the JSON as text and a naive (UTC) timestamp."""
+    naive = NOW.replace(tzinfo=None)
+    async with db.tenant_transaction(customers.tenant_id, write=True):
+        inserted = await customers.insert(
+            name="Rows", attributes='{"a": [1]}', created_at=naive, collected_at=naive
+        )
+        updated = await customers.update(inserted["id"], {"name": "Rows!"})
+    cid = inserted["id"]
+    async with db.tenant_transaction(customers.tenant_id):
+        found = {
+            "insert": inserted,
+            "update": updated,
+            "get": await customers.get(cid),
+            "get_active": await CustomerRepository(customers.tenant_id).get_active(cid),
+            "get_for_update": await customers.get_for_update(cid),
+            "first_by": await customers.first_by(id=cid),
+            "first_by_any": await customers.first_by(id=[cid]),
+            "select": (await customers.select().where(Customer.id == cid))[0],
+            "select_first": await customers.select().where(Customer.id == cid).first(),
+            "select_columns": await customers.select(Customer.attributes, Customer.created_at)
+            .where(Customer.id == cid)
+            .first(),
+            "page": (await customers.page(Customer.id == cid, limit=5, cursor=None)).items[0],
+        }
+        aliased = (
+            await customers.select(Customer.attributes.as_alias("extra"))
+            .where(Customer.id == cid)
+            .first()
+        )
+    shapes = {
+        way: {
+            "attributes": [type(row["attributes"]).__name__, row["attributes"]],
+            "created_at": [type(row["created_at"]).__name__, str(row["created_at"].tzinfo)],
+        }
+        for way, row in found.items()
+    }
+    shapes["select_aliased"] = {"attributes": [type(aliased["extra"]).__name__, aliased["extra"]]}
+    return shapes
+
+
+async def _require_customer(customers: Customers) -> dict[str, Any]:
+    """`sdk.require_customer` for a live customer, another tenant's and a deleted one."""
+    await create_tenant(SignupIn(name="Other", slug="other", admin_email="o@other.example.com"))
+    other = Customers((await tenant_by_slug("other"))["id"])  # type: ignore[index]
+    async with db.tenant_transaction(other.tenant_id, write=True):
+        theirs = await other.insert(name="Theirs", created_at=NOW, collected_at=NOW)
+    async with db.tenant_transaction(customers.tenant_id, write=True):
+        live = await customers.insert(name="Live", created_at=NOW, collected_at=NOW)
+        gone = await customers.insert(name="Gone", created_at=NOW, collected_at=NOW)
+        await customers.update(gone["id"], {"deleted_at": NOW})
+    ctx = SimpleNamespace(tenant_id=customers.tenant_id)  # what the check needs of a context
+    found: dict[str, Any] = {}
+    for label, customer_id in (
+        ("live", live["id"]),
+        ("other_tenant", theirs["id"]),
+        ("deleted", gone["id"]),
+    ):
+        try:
+            row = await sdk.require_customer(ctx, customer_id)
+            found[label] = {"name": row["name"]}
+        except sdk.NotFound as exc:
+            found[label] = {"status": exc.status, "detail": exc.detail}
+    return found
 
 
 if __name__ == "__main__":

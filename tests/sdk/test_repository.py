@@ -4,45 +4,19 @@ type (tests/sdk/repository_scenario.py, in its own process per backend)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from core.testing.postgres import PostgresCluster
-from tests.support.fixture_plugins import pythonpath
-from tests.support.server import REPO_ROOT
+from tests.support.scenario import run_scenario, scenario_database
 
 
 @pytest.fixture(scope="module")
 def outcome(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
-    if backend == "postgresql":
-        cluster: PostgresCluster = request.getfixturevalue("postgres")
-        database_url = cluster.create_database()
-    else:
-        database_url = f"sqlite:///{tmp_path_factory.mktemp('repository') / 'db.sqlite'}"
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.sdk.repository_scenario"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": pythonpath(REPO_ROOT),
-            "PICCOLO_CONF": "core.piccolo_conf",
-            "PATRON_PLUGINS": "gym",
-            "PATRON_DATABASE_URL": database_url,
-            "PATRON_SECRET_KEY": "x" * 40,
-        },
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return found
+    url = scenario_database(backend, request, tmp_path_factory, "repository")
+    return run_scenario("tests.sdk.repository_scenario", url, plugins="gym", fixture_plugins=True)
 
 
 KEYS = {"date": "date", "text": "str", "int": "int", "datetime": "datetime", "uuid": "UUID"}
@@ -96,3 +70,36 @@ def test_aggregates_are_one_python_type_on_every_database(outcome: dict[str, Any
         [300, ["int", 2], ["datetime", "2026-03-01T09:00:00+00:00"]],
         [500, ["int", 3], ["datetime", "2026-03-01T10:00:00+00:00"]],
     ]
+
+
+def test_require_customer_is_404_for_another_tenants_customer_and_a_deleted_one(
+    outcome: dict[str, Any],
+):
+    gone = {"status": 404, "detail": "No such customer."}
+    assert outcome["require_customer"] == {
+        "live": {"name": "Live"},
+        "other_tenant": gone,
+        "deleted": gone,
+    }
+
+
+def test_rows_come_back_with_json_decoded_and_timestamps_aware(outcome: dict[str, Any]):
+    """Every way the repository hands a row back, on both databases (JSON written as text,
+    the timestamp naive)."""
+    rows = outcome["rows"]
+    shaped = {"attributes": ["dict", {"a": [1]}], "created_at": ["datetime", "UTC"]}
+    for way in (
+        "insert",
+        "update",
+        "get",
+        "get_active",
+        "get_for_update",
+        "first_by",
+        "first_by_any",
+        "select",
+        "select_first",
+        "select_columns",
+        "page",
+    ):
+        assert rows[way] == shaped, way
+    assert rows["select_aliased"] == {"attributes": ["dict", {"a": [1]}]}

@@ -94,3 +94,23 @@ def execute(server: RunningServer, request: pytest.FixtureRequest, sql: str, *ar
             await connection.close()
 
     asyncio.run(run())
+
+
+def as_app_role(dsn: str, sql: str, *args: Any, tenant_id: str | None = None) -> list[dict]:
+    """Rows of `sql` run on PostgreSQL as the app's own (non-superuser) role, `dsn` being the
+    server's database URL, in one transaction with `app.tenant_id` set to `tenant_id` when
+    given: what row-level security lets the app see and write."""
+
+    async def run() -> list[dict]:
+        connection = await asyncpg.connect(dsn)
+        try:
+            async with connection.transaction():
+                if tenant_id is not None:
+                    await connection.execute(
+                        "SELECT set_config('app.tenant_id', $1, true)", tenant_id
+                    )
+                return [dict(row) for row in await connection.fetch(sql, *args)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())

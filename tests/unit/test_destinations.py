@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -23,6 +21,7 @@ from core.net.destinations import (
     resolve,
     resolve_url,
 )
+from tests.support import loopback
 
 REFUSED = [
     "127.0.0.1",
@@ -142,24 +141,18 @@ def test_a_rebinding_name_is_connected_to_at_the_checked_address() -> None:
 def loopback_server() -> Iterator[tuple[int, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(loopback.QuietHandler):
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers.get("content-length") or 0))
             seen.append({"host": self.headers["host"], "path": self.path})
             self.send_response(204)
             self.end_headers()
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = loopback.start(Handler)
     try:
         yield server.server_address[1], seen
     finally:
-        server.shutdown()
-        server.server_close()
+        loopback.stop(server)
 
 
 def test_the_real_connection_goes_to_the_checked_address(loopback_server: Any) -> None:

@@ -13,7 +13,6 @@ from core.domain.contacts import schemas
 from core.domain.contacts.repository import ContactRepository
 from core.domain.contacts.tables import Contact
 from core.domain.customers.repository import CustomerRepository
-from core.domain.customers.tables import Customer
 from core.errors import NotFound
 from core.pagination import Cursor, Page
 from core.tenancy.context import TenantContext
@@ -31,7 +30,7 @@ class ContactService:
         self, customer_id: uuid.UUID | None, *, limit: int, cursor: str | None
     ) -> Page[schemas.Contact]:
         async with tenant_transaction(self.ctx.tenant_id):
-            customer = await self._require_customer(customer_id)
+            customer = await self.customers.require_active(customer_id)
             page = await self.contacts.page(
                 Contact.customer_id == customer["id"], limit=limit, cursor=Cursor.decode(cursor)
             )
@@ -44,7 +43,8 @@ class ContactService:
         values = normalized_contact_fields(msgspec.structs.asdict(data), self.ctx.country)
         now = utcnow()
         async with tenant_transaction(self.ctx.tenant_id, write=True):
-            customer = await self._require_customer(customer_id, lock=data.is_primary)
+            # A new primary contact locks the customer: concurrent changes of it queue up.
+            customer = await self.customers.require_active(customer_id, lock=data.is_primary)
             if data.is_primary:
                 await self.contacts.unset_primary(customer["id"], now)
             row = await self.contacts.insert(
@@ -72,23 +72,13 @@ class ContactService:
             await self.contacts.delete(contact["id"])
 
     # -- helpers -------------------------------------------------------------------------
-    async def _require_customer(self, customer_id: uuid.UUID | None, *, lock: bool = False) -> dict:
-        if lock:
-            # Lock the customer: concurrent changes of its primary contact queue up here.
-            row = await self.customers.get_for_update(customer_id, Customer.deleted_at.is_null())
-        else:
-            row = await self.customers.get_active(customer_id)
-        if row is None:
-            raise NotFound("No such customer.")
-        return row
-
     async def _require(self, contact_id: uuid.UUID | None, *, lock_customer: bool = False) -> dict:
         """The contact, when its customer is not deleted (a deleted customer's contacts are 404)."""
         row = await self.contacts.get(contact_id)
         if row is None:
             raise NotFound("No such contact.")
         try:
-            await self._require_customer(row["customer_id"], lock=lock_customer)
+            await self.customers.require_active(row["customer_id"], lock=lock_customer)
         except NotFound:
             raise NotFound("No such contact.") from None
         return row

@@ -14,6 +14,7 @@ from piccolo.custom_types import Combinable
 from core.contactinfo import phone_digits
 from core.db import fetch_postgres, is_postgres
 from core.domain.customers.tables import Consent, Customer, CustomerTag
+from core.errors import NotFound
 from core.tenancy.repository import TenantRepository
 
 MIN_PHONE_DIGITS = 3
@@ -57,6 +58,18 @@ class CustomerRepository(TenantRepository[Customer]):
         if customer_id is not None and is_postgres():
             return await self._get_by_sql(customer_id, 'AND "deleted_at" IS NULL')
         return await self.get(customer_id, Customer.deleted_at.is_null())
+
+    async def require_active(self, customer_id: uuid.UUID | None, *, lock: bool = False) -> dict:
+        """The live (not deleted) customer, else 404 "No such customer." (another tenant's
+        and a deleted one alike); `lock`: locked until commit on PostgreSQL, so concurrent
+        changes of it queue up (SQLite serialises writers)."""
+        if lock:
+            row = await self.get_for_update(customer_id, Customer.deleted_at.is_null())
+        else:
+            row = await self.get_active(customer_id)
+        if row is None:
+            raise NotFound("No such customer.")
+        return row
 
     async def get_active_with_tags(
         self, customer_id: uuid.UUID | None

@@ -357,7 +357,6 @@ class CustomerService:
         id_number = (
             self.cipher.decrypt(row["id_number_encrypted"]) if row["id_number_encrypted"] else None
         )
-        attributes = row["attributes"]
         return schemas.Customer(
             id=row["id"],
             kind=row["kind"],
@@ -374,9 +373,7 @@ class CustomerService:
             owner_id=row["owner_id"],
             referred_by_id=row["referred_by_id"],
             tags=tags,
-            attributes=msgspec.json.decode(attributes)
-            if isinstance(attributes, str)
-            else attributes,
+            attributes=row["attributes"],
             provenance=schemas.Provenance(
                 collected_at=row["collected_at"],
                 channel=row["collected_via"],
@@ -388,6 +385,7 @@ class CustomerService:
 
 
 def consent_view(row: dict[str, Any]) -> schemas.Consent:
+    # By hand: `active` is computed.
     return schemas.Consent(
         id=row["id"],
         customer_id=row["customer_id"],

@@ -16,7 +16,6 @@ from core.domain.interactions import schemas
 from core.domain.interactions.repository import InteractionRepository
 from core.domain.interactions.tables import Interaction
 from core.domain.timeline.service import Timeline
-from core.errors import NotFound
 from core.pagination import Cursor, Page
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
@@ -34,7 +33,7 @@ class InteractionService:
     ) -> Page[schemas.Interaction]:
         """Newest first."""
         async with tenant_transaction(self.ctx.tenant_id):
-            customer = await self._require_customer(customer_id)
+            customer = await self.customers.require_active(customer_id)
             page = await self.interactions.page(
                 Interaction.customer_id == customer["id"],
                 limit=limit,
@@ -51,7 +50,7 @@ class InteractionService:
         now = utcnow()
         occurred_at = data.occurred_at.astimezone(datetime.UTC) if data.occurred_at else now
         async with tenant_transaction(self.ctx.tenant_id, write=True):
-            customer = await self._require_customer(customer_id)
+            customer = await self.customers.require_active(customer_id)
             row = await self.interactions.insert(
                 customer_id=customer["id"],
                 channel=data.channel,
@@ -79,22 +78,6 @@ class InteractionService:
             await events.emit(self.ctx, InteractionLogged(interaction=payload))
         return interaction
 
-    async def _require_customer(self, customer_id: uuid.UUID | None) -> dict:
-        row = await self.customers.get_active(customer_id)
-        if row is None:
-            raise NotFound("No such customer.")
-        return row
-
 
 def interaction_view(row: dict[str, Any]) -> schemas.Interaction:
-    return schemas.Interaction(
-        id=row["id"],
-        customer_id=row["customer_id"],
-        channel=row["channel"],
-        direction=row["direction"],
-        summary=row["summary"],
-        kind=row["kind"],
-        occurred_at=row["occurred_at"],
-        staff_id=row["staff_id"],
-        created_at=row["created_at"],
-    )
+    return msgspec.convert(row, schemas.Interaction)

@@ -172,21 +172,7 @@ def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
 
 
 def task_view(row: dict[str, Any]) -> schemas.Task:
-    return schemas.Task(
-        id=row["id"],
-        title=row["title"],
-        kind=row["kind"],
-        status=row["status"],
-        priority=row["priority"],
-        source=row["source"],
-        customer_id=row["customer_id"],
-        assignee_id=row["assignee_id"],
-        due_at=row["due_at"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        completed_at=row["completed_at"],
-    )
+    return msgspec.convert(row, schemas.Task)
 
 
 def task_payload(task: schemas.Task) -> TaskPayload:

@@ -75,15 +75,4 @@ def computed_view(customer_id: uuid.UUID, plugin: str, entry: Any) -> TimelineEn
 
 
 def entry_view(row: dict[str, Any]) -> TimelineEntryView:
-    data = row["data"]
-    return TimelineEntryView(
-        id=row["id"],
-        customer_id=row["customer_id"],
-        occurred_at=row["occurred_at"],
-        kind=row["kind"],
-        source=row["source"],
-        subject_id=row["subject_id"],
-        summary=row["summary"],
-        data=msgspec.json.decode(data) if isinstance(data, str | bytes) else data,
-        actor_id=row["actor_id"],
-    )
+    return msgspec.convert(row, TimelineEntryView)

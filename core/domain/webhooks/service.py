@@ -27,6 +27,7 @@ from core.net import destinations
 from core.pagination import Cursor, Page
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
+from core.tenancy.rows import json_value
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -134,15 +135,12 @@ class WebhookService:
         return row
 
 
-def _decode(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
-
-
 def webhook_view(row: dict[str, Any]) -> schemas.Webhook:
+    # By hand: `events` is a JSON list kept in a text column.
     return schemas.Webhook(
         id=row["id"],
         url=row["url"],
-        events=list(_decode(row["events"])),
+        events=list(json_value(row["events"])),  # a text column
         enabled=bool(row["enabled"]),
         created_at=row["created_at"],
         disabled_at=row["disabled_at"],
@@ -150,6 +148,7 @@ def webhook_view(row: dict[str, Any]) -> schemas.Webhook:
 
 
 def delivery_view(row: dict[str, Any]) -> schemas.Delivery:
+    # By hand: `next_attempt_at` is shown only while pending.
     return schemas.Delivery(
         id=row["id"],
         endpoint_id=row["endpoint_id"],

@@ -1,4 +1,8 @@
-"""What a test expects of a response: a 201, a 2xx, or a problem document."""
+"""What a test expects of an HTTP answer: a 2xx with a JSON body, or a problem document.
+
+`created` (a 201) lives in `core.testing.http`, where plugin authors' tests use it too;
+it is re-exported here so a test imports all of these from one place.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,19 @@ from typing import Any
 
 import httpx
 
+from core.testing.http import created
+
+__all__ = ["PROBLEM_JSON", "assert_problem", "created", "field_errors", "ok"]
+
 PROBLEM_JSON = "application/problem+json"
 
 
-def created(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 201, (
-        f"{response.request.method} {response.request.url} → {response.status_code}: "
-        f"{response.text[:1000]}"
-    )
-    return response.json()
-
-
 def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The JSON of an answer with `status` (None if empty); anything else fails with the
+    request and body."""
     assert response.status_code == status, (
-        f"{response.request.method} {response.request.url} → {response.status_code}: "
-        f"{response.text[:1000]}"
+        f"{response.request.method} {response.request.url} answered "
+        f"{response.status_code}: {response.text[:2000]}"
     )
     return response.json() if response.content else None
 
@@ -40,3 +42,10 @@ def assert_problem(response: httpx.Response, status: int, field: str | None = No
         assert field in [error["field"] for error in body["errors"]], body
         assert all(error["message"] for error in body["errors"]), body
     return body
+
+
+def field_errors(response: httpx.Response) -> list[str]:
+    """The `field` of each entry of a 422 problem's `errors`."""
+    assert response.status_code == 422, f"{response.status_code}: {response.text[:1000]}"
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    return [error["field"] for error in response.json()["errors"]]
