@@ -104,7 +104,9 @@ def create_app(
             ),
             security=[{"bearer": []}],
         ),
-        state=State({"settings": settings, "host": host, "jobs": jobs}, deep_copy=False),
+        state=State(
+            {"settings": settings, "host": host, "jobs": jobs, "cipher": cipher}, deep_copy=False
+        ),
         debug=False,
         **config,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -44,7 +45,13 @@ def create_engine(url: str) -> Engine:
 
 
 def engine() -> Engine:
-    found = engine_finder()
+    # The configuration module's engine straight from `sys.modules` once it is imported:
+    # Piccolo's `engine_finder` builds a `Finder` and imports the module again on every
+    # call, several times per request on the hot paths.
+    module = sys.modules.get(os.environ.get("PICCOLO_CONF") or "piccolo_conf")
+    found = getattr(module, "DB", None) if module is not None else None
+    if found is None:
+        found = engine_finder()
     if found is None:  # pragma: no cover - PICCOLO_CONF is set by the CLI and app factory
         raise RuntimeError("no database engine configured (PICCOLO_CONF)")
     return found

@@ -19,7 +19,7 @@ from core.contactinfo import (
     normalized_contact_fields,
 )
 from core.crypto import FieldCipher
-from core.db import tenant_transaction
+from core.db import in_transaction, tenant_transaction
 from core.domain.customers import schemas
 from core.domain.customers.repository import (
     ConsentRepository,
@@ -32,7 +32,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.messaging import consent
 from core.pagination import Cursor, Page
 from core.plugins.descriptor import Excluding
-from core.plugins.host import PluginHost
+from core.plugins.host import PluginHost, SectionFailed
 from core.tenancy.context import TenantContext
 from core.tenancy.repository import utcnow
 from core.tenancy.users import UserRepository
@@ -56,6 +56,16 @@ class CustomerService:
 
     # -- reads ---------------------------------------------------------------------------
     async def get(self, customer_id: uuid.UUID | None) -> schemas.Customer:
+        # Sections without savepoints first (a round trip each cheaper); isolated from the
+        # start inside a caller's transaction, which a second read could not roll back.
+        try:
+            return await self._read(customer_id, isolated=in_transaction())
+        except SectionFailed:
+            # A plugin's section failed where it may have spoilt the transaction: read
+            # again with each section behind a savepoint, leaving out only the failing one.
+            return await self._read(customer_id, isolated=True)
+
+    async def _read(self, customer_id: uuid.UUID | None, *, isolated: bool) -> schemas.Customer:
         # One transaction for the customer, its tags and every plugin's section.
         async with tenant_transaction(self.ctx.tenant_id):
             row, tags = await self.customers.get_active_with_tags(customer_id)
@@ -65,7 +75,7 @@ class CustomerService:
             customer.plugins = {}
             if self.host is not None and self.ctx.plugins:
                 customer.plugins = await self.host.customer_sections(
-                    self.ctx, msgspec.to_builtins(customer)
+                    self.ctx, msgspec.to_builtins(customer), isolated=isolated
                 )
         return customer
 

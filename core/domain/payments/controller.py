@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import Provide
 
+from core.auth import tenant_of
 from core.domain.payments import schemas
 from core.domain.payments.service import PaymentService
 from core.ids import parse_id
 from core.pagination import DEFAULT_LIMIT, Limit, Page
-from core.plugins.host import PluginHost
-from core.tenancy.context import TenantContext
 
 
-def payment_service(ctx: TenantContext, host: PluginHost) -> PaymentService:
-    return PaymentService(ctx, host)
+def payment_service(request: Request) -> PaymentService:
+    # One dependency rather than `ctx` and `host` (see `customer_service`).
+    return PaymentService(tenant_of(request), request.app.state["host"])
 
 
 class PaymentController(Controller):
