@@ -100,7 +100,6 @@ async def reevaluate(
     force. Joins the caller's transaction."""
     config = ctx.config
     members = MemberRepository(ctx.tenant_id)
-    now = now or sdk.utcnow()
     async with sdk.tenant_transaction(ctx.tenant_id, write=True):
         live = await sdk.CoreFacts(ctx).customers(customer_ids, fields=("id",))
         live_ids = [row["id"] for row in live]
@@ -109,6 +108,10 @@ async def reevaluate(
         await members.add_missing(live_ids, everyone=customer_ids is None)
         scope = None if customer_ids is None else live_ids
         rows = await members.of_many(scope, lock=scope is not None)
+        # The present is read once the members are locked: evaluations of one member then
+        # record their changes in the order they ran (a clock read before waiting for the
+        # lock could date a later change earlier).
+        now = now or sdk.utcnow()
         facts = await load_facts(ctx, config, scope, now)
         alive = set(live_ids)
         groups: dict[tuple[Any, ...], list[uuid.UUID]] = defaultdict(list)
