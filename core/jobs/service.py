@@ -31,7 +31,7 @@ class JobService:
             self.host,
             url,
             work=self.settings.redis_url is None,
-            schedule=self.settings.scheduler,
+            schedule=runs_schedules(self.settings),
             cipher=FieldCipher(self.settings.secret_key),
             settings=self.settings,
         )
@@ -54,3 +54,11 @@ class JobService:
             await self.runner.stop()
         if self.embedded is not None:
             self.embedded.stop()
+
+
+def runs_schedules(settings: Settings) -> bool:
+    """Whether the API process ticks the scheduler: only when it also does the work (the
+    embedded Redis). With `PATRON_REDIS_URL` the `patron worker` processes schedule; API
+    processes that each asked the database about every tenant's slots would only repeat
+    their work (10,000 tenants: tens of thousands of transactions per process started)."""
+    return settings.scheduler and settings.redis_url is None

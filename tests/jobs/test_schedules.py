@@ -1,5 +1,6 @@
 """Plugin schedules fire at each tenant's own local time, once per slot, with two workers;
-`PATRON_SCHEDULER=off` (the test servers' default) starts no scheduler."""
+`PATRON_SCHEDULER=off` (the test servers' default) starts no scheduler, and API processes
+leave scheduling to `patron worker` when there is one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.jobs.redis import EmbeddedRedis
+from core.jobs.service import runs_schedules
 from core.jobs.worker import JobRunner
 from core.plugins.host import PluginHost
 from core.settings import Settings
@@ -61,3 +63,11 @@ def test_patron_scheduler_off_starts_no_scheduler(tmp_path: Path):
         assert "scheduler" not in asyncio.run(task_names(schedule=False))
     finally:
         redis.stop()
+
+
+def test_api_processes_schedule_only_when_they_do_the_work_themselves():
+    env = {"PATRON_SECRET_KEY": "x" * 40, "PATRON_DATABASE_URL": "sqlite:///x"}
+    assert runs_schedules(Settings.from_env(env)) is True  # embedded Redis, in-process worker
+    external = {**env, "PATRON_REDIS_URL": "redis://127.0.0.1:1/0"}
+    assert runs_schedules(Settings.from_env(external)) is False  # `patron worker` schedules
+    assert runs_schedules(Settings.from_env({**env, "PATRON_SCHEDULER": "off"})) is False
