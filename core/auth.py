@@ -160,8 +160,10 @@ async def resolve_api_key(key: str, enabled: EnabledPlugins) -> TenantContext:
     cached = CREDENTIALS.get(key_hash)
     if cached is not None:
         return cached
-    query = _CREDENTIAL_PG if db.is_postgres() else _CREDENTIAL_SQLITE
-    rows = await ApiKey.raw(query, key_hash)
+    if db.is_postgres():  # a statement asyncpg prepares once per connection
+        rows = await db.fetch_postgres(_CREDENTIAL_PG, key_hash)
+    else:
+        rows = await ApiKey.raw(_CREDENTIAL_SQLITE, key_hash)
     if not rows:
         raise Unauthorized("The API key is unknown or revoked.")
     row = rows[0]
