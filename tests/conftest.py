@@ -6,7 +6,9 @@
 - `server` is one running API per backend for the whole session; tests share
   it and stay apart by making their own tenants (`tenant`, `other_tenant`).
 - `api` builds httpx clients for that server and closes them afterwards.
-- `receiver` is a loopback webhook receiver (tests/support/webhooks.py).
+- `receiver` is a loopback webhook receiver (tests/support/webhooks.py); `hook_server` a
+  server per backend that may call it, with a short retry schedule, and `hooks_api` its
+  client factory.
 - `postgres` is the session's PostgreSQL cluster, started only when a test
   needs it, so a SQLite-only run never starts one.
 - `@pytest.mark.postgres_only` limits a test to PostgreSQL: its "sqlite"
@@ -28,8 +30,8 @@ from core.testing.postgres import PostgresCluster
 from core.testing.server import RunningServer, start_server
 from tests.support import fixture_plugins
 from tests.support.backends import BACKENDS
-from tests.support.servers import api_for
-from tests.support.webhooks import Receiver
+from tests.support.servers import api_for, own_server_fixture
+from tests.support.webhooks import LOOPBACK, QUICK_RETRIES, Receiver
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -140,3 +142,15 @@ def receiver() -> Iterator[Receiver]:
         yield r
     finally:
         r.stop()
+
+
+hook_server = own_server_fixture(
+    "A server that may call loopback receivers, with a short retry schedule.",
+    LOOPBACK | QUICK_RETRIES,
+)
+
+
+@pytest.fixture
+def hooks_api(hook_server: RunningServer) -> Iterator[Api]:
+    with api_for(hook_server) as helper:
+        yield helper

@@ -7,7 +7,6 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,22 +14,9 @@ from standardwebhooks.webhooks import Webhook
 
 from core.net.destinations import UnsafeDestination, resolve_url
 from core.testing.http import Api, Tenant
-from core.testing.server import RunningServer
 from tests.support.expect import created
-from tests.support.servers import api_for, own_server_fixture
 from tests.support.wait import eventually
-from tests.support.webhooks import LOOPBACK, QUICK_RETRIES, WAIT_SECONDS, Receiver, subscribe
-
-hook_server = own_server_fixture(
-    "A server that may call loopback receivers, with a short retry schedule.",
-    LOOPBACK | QUICK_RETRIES,
-)
-
-
-@pytest.fixture
-def hooks_api(hook_server: RunningServer) -> Iterator[Api]:
-    with api_for(hook_server) as helper:
-        yield helper
+from tests.support.webhooks import WAIT_SECONDS, Receiver, subscribe
 
 
 def deliveries(tenant: Tenant, webhook_id: str) -> list[dict[str, Any]]:

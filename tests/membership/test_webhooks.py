@@ -5,30 +5,13 @@ level reaches a loopback receiver with the event's payload."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-
-import pytest
 
 from core.testing.http import Api, Tenant
-from core.testing.server import RunningServer
 from tests.membership.support import customer, enable_membership, level_becomes
 from tests.support.expect import assert_problem, ok
 from tests.support.payments import pay
-from tests.support.servers import api_for, own_server_fixture
 from tests.support.wait import eventually
-from tests.support.webhooks import LOOPBACK, QUICK_RETRIES, WAIT_SECONDS, Receiver, subscribe
-
-hook_server = own_server_fixture(
-    "A server that may call loopback receivers, with a short retry schedule.",
-    LOOPBACK | QUICK_RETRIES,
-)
-
-
-@pytest.fixture
-def hooks_api(hook_server: RunningServer) -> Iterator[Api]:
-    with api_for(hook_server) as helper:
-        yield helper
-
+from tests.support.webhooks import WAIT_SECONDS, Receiver, subscribe
 
 HOOK = "https://hooks.example.com/membership"
 

@@ -18,7 +18,6 @@ import pytest
 from core.testing.http import Api
 from core.testing.postgres import PostgresCluster
 from core.testing.server import RunningServer, start_server
-from tests.support.backends import BACKENDS
 
 
 @contextlib.contextmanager
@@ -53,15 +52,16 @@ def own_server(
 def own_server_fixture(
     doc: str, extra_env: Mapping[str, str] | None = None
 ) -> Callable[..., Iterator[RunningServer]]:
-    """A module-scoped fixture, parametrised by backend, yielding an `own_server` with
-    `extra_env`; assign it to the fixture's name (`hook_server = own_server_fixture(...)`)."""
+    """A module-scoped fixture yielding an `own_server` with `extra_env` for each backend
+    (it takes the session's `backend`, so its tests are grouped with that backend's);
+    assign it to the fixture's name (`hook_server = own_server_fixture(...)`)."""
 
-    def fixture(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-        with own_server(request.param, request, extra_env=extra_env) as running:
+    def fixture(backend: str, request: pytest.FixtureRequest) -> Iterator[RunningServer]:
+        with own_server(backend, request, extra_env=extra_env) as running:
             yield running
 
     fixture.__doc__ = doc
-    return pytest.fixture(scope="module", params=BACKENDS, ids=BACKENDS)(fixture)
+    return pytest.fixture(scope="module")(fixture)
 
 
 @contextlib.contextmanager
