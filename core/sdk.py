@@ -42,7 +42,17 @@ from core.domain.customers.repository import CustomerRepository
 from core.domain.tasks.schemas import Task, TaskCreate, TaskStatus, TaskUpdate
 from core.domain.tasks.service import TaskService
 from core.domain.timeline.service import Timeline
-from core.domain.types import Day, Input, Instant, LocalTime, MonthDay, Output, convert, plain
+from core.domain.types import (
+    Day,
+    Input,
+    Instant,
+    LocalTime,
+    MonthDay,
+    Output,
+    convert,
+    month_bounds,
+    plain,
+)
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PatronError, UniqueViolation
 from core.ids import parse_id, uuid7
 from core.messaging.service import deliver_message, queue_message
@@ -115,6 +125,7 @@ __all__ = [
     "EmptyConfig",
     "Forbidden",
     "Day",
+    "month_bounds",
     "Input",
     "Instant",
     "InvalidInput",

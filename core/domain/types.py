@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from typing import Annotated, Any
 
@@ -9,6 +10,8 @@ import msgspec
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import Parameter
 from litestar.plugins import OpenAPISchemaPlugin
+
+from core.errors import InvalidInput
 
 # Text never holds NUL (PostgreSQL cannot store it); names hold at least one visible character.
 PLAIN = r"^[^\x00]*$"
@@ -202,3 +205,13 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class Output(msgspec.Struct, kw_only=True):
     """Base of response bodies."""
+
+
+def month_bounds(month: str, field: str = "month") -> tuple[datetime.date, datetime.date]:
+    """The first and last day of a month given as `YYYY-MM` ("2026-02" → 1 and 28 February);
+    anything else is a 422 naming `field`."""
+    try:
+        first = datetime.datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise InvalidInput([(field, "a month as YYYY-MM")]) from None
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -13,17 +11,8 @@ from plugins.care.repository import CareLogRepository
 from plugins.care.schemas import Counts, MessagesReport, ReportRow
 
 
-def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
-    """ "2026-02" → (1 Feb, 28 Feb); a 422 naming `month` otherwise."""
-    try:
-        first = datetime.datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
-        raise sdk.InvalidInput([("month", "a month as YYYY-MM")]) from None
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
 async def messages_report(ctx: sdk.PluginContext[Any], month: str) -> MessagesReport:
-    first, last = month_bounds(month)
+    first, last = sdk.month_bounds(month)
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await CareLogRepository(ctx.tenant_id).messages_between(first, last)
         statuses = await sdk.CoreFacts(ctx).message_statuses(

@@ -16,7 +16,6 @@ Each is given overall, by the customer's source channel and by the student's int
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import uuid
 from collections import defaultdict
@@ -41,15 +40,6 @@ LATEST = datetime.date(9998, 12, 31)
 STATUSES = ("sent", "queued", "failed", "blocked")
 
 
-def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
-    """ "2026-02" → (1 Feb, 28 Feb); a 422 naming `month` otherwise."""
-    try:
-        first = datetime.datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
-        raise sdk.InvalidInput([("month", "a month as YYYY-MM")]) from None
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
 def counts(statuses: Iterable[str]) -> dict[str, int]:
     found = {status: 0 for status in STATUSES}
     total = 0
@@ -60,7 +50,7 @@ def counts(statuses: Iterable[str]) -> dict[str, int]:
 
 
 async def greetings_report(ctx: Ctx, month: str) -> GreetingsReport:
-    first, last = month_bounds(month)
+    first, last = sdk.month_bounds(month)
     async with sdk.tenant_transaction(ctx.tenant_id):
         rows = await ServiceLogRepository(ctx.tenant_id).greetings(first, last)
         statuses = await sdk.CoreFacts(ctx).message_statuses(r["message_cause"] for r in rows)
